@@ -1,0 +1,55 @@
+"""Errors the pager reports to whoever drives it; each says what was wrong in words a user can act on."""
+
+from __future__ import annotations
+
+
+class PagerError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+
+class NotFound(PagerError):
+    pass
+
+
+class UnknownService(NotFound):
+    def __init__(self, service_id: str) -> None:
+        super().__init__(f"unknown service {service_id!r}")
+        self.service_id = service_id
+
+
+class UnknownPerson(NotFound):
+    def __init__(self, person_id: str) -> None:
+        super().__init__(f"unknown person {person_id!r}: only people in the config can act on incidents")
+        self.person_id = person_id
+
+
+class IncidentNotFound(NotFound):
+    def __init__(self, incident_id: int) -> None:
+        super().__init__(f"incident {incident_id} does not exist")
+        self.incident_id = incident_id
+
+
+class Conflict(PagerError):
+    pass
+
+
+class IncidentAlreadyResolved(Conflict):
+    def __init__(self, incident_id: int) -> None:
+        super().__init__(f"incident {incident_id} is already resolved")
+        self.incident_id = incident_id
+
+
+class InvalidPolicy(PagerError, ValueError):
+    """An escalation policy that could not page anyone."""
+
+
+class NotificationFailed(Exception):
+    """Raised by a notifier when a message could not be delivered.
+
+    `permanent` says whether retrying can help: an invalid number is permanent, a 503 is not.
+    """
+
+    def __init__(self, reason: str, *, permanent: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent

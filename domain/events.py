@@ -1,0 +1,101 @@
+"""What happened to an incident: each event is one line of its timeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Event:
+    at: datetime
+
+    @property
+    def kind(self) -> str:
+        return type(self).__name__
+
+
+@dataclass(frozen=True)
+class IncidentOpened(Event):
+    service_id: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class AlertReceived(Event):
+    summary: str
+    status: str
+    source: str
+    dedup_key: str | None = None
+    severity: str | None = None
+
+
+@dataclass(frozen=True)
+class LevelPaged(Event):
+    """A level of the policy was paged (level counts from 1; round counts from 0)."""
+
+    level: int
+    round: int
+    targets: tuple[str, ...]
+    ack_deadline: datetime
+
+
+@dataclass(frozen=True)
+class TargetUnreachable(Event):
+    """A target resolved to nobody and nothing: it is said here rather than silently skipped."""
+
+    target: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class NotificationSent(Event):
+    channel: str
+    address: str
+    target: str
+    level: int
+    round: int
+
+
+@dataclass(frozen=True)
+class NotificationFailed(Event):
+    channel: str
+    address: str
+    target: str
+    level: int
+    round: int
+    reason: str
+    permanent: bool
+
+
+@dataclass(frozen=True)
+class IncidentAcknowledged(Event):
+    by: str
+
+
+@dataclass(frozen=True)
+class IncidentResolved(Event):
+    by: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class EscalationExhausted(Event):
+    level: int
+    round: int
+
+
+ALL: dict[str, type[Event]] = {
+    cls.__name__: cls
+    for cls in (
+        IncidentOpened,
+        AlertReceived,
+        LevelPaged,
+        TargetUnreachable,
+        NotificationSent,
+        NotificationFailed,
+        IncidentAcknowledged,
+        IncidentResolved,
+        EscalationExhausted,
+    )
+}

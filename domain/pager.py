@@ -1,0 +1,239 @@
+"""The pager's use cases: take alerts, escalate on timeouts, acknowledge and resolve."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from domain import events
+from domain.errors import IncidentNotFound
+from domain.model import (
+    Alert,
+    AlertStatus,
+    Catalog,
+    EscalationPolicy,
+    Incident,
+    IncidentId,
+    PersonId,
+    ServiceState,
+    Step,
+)
+from domain.ports import AckTimer, Clock, Doorbell, OutboxMessage, UnitOfWork, UnitOfWorkFactory
+from domain.targets import resolve_targets
+
+
+class AlertResult(StrEnum):
+    OPENED = "opened"
+    APPENDED = "appended"
+    RESOLVED = "resolved"
+    IGNORED = "ignored"
+
+
+@dataclass(frozen=True)
+class AlertOutcome:
+    incident_id: IncidentId | None
+    result: AlertResult
+
+
+class Pager:
+    """Every state change goes through one unit of work; the timer and outbox hear of it after commit."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        timer: AckTimer,
+        doorbell: Doorbell | None = None,
+    ) -> None:
+        self.catalog = catalog
+        self._uow = uow
+        self._clock = clock
+        self._timer = timer
+        self._doorbell = doorbell
+
+    def on_alert(self, service_id: str, alert: Alert) -> AlertOutcome:
+        """A monitor reported an alert (firing or resolved) for a service."""
+        service = self.catalog.service(service_id)
+        now = self._clock.now()
+        with self._uow() as uow:
+            state = uow.services.lock(service.id)
+            incident = None if state.open_incident is None else uow.incidents.get(state.open_incident)
+            if alert.status is AlertStatus.RESOLVED:
+                outcome = self._alert_resolved(uow, state, incident, alert, now)
+            elif incident is None:
+                incident = self._open(uow, state, alert, now)
+                outcome = AlertOutcome(incident.id, AlertResult.OPENED)
+            else:
+                self._append(uow, incident, alert, now)
+                outcome = AlertOutcome(incident.id, AlertResult.APPENDED)
+            uow.commit()
+        if outcome.result is AlertResult.OPENED and incident is not None:
+            self._paged(incident)
+        elif outcome.result is AlertResult.RESOLVED and outcome.incident_id is not None:
+            self._timer.cancel(outcome.incident_id)
+        return outcome
+
+    def on_ack_timeout(self, incident_id: IncidentId, fired: Step) -> None:
+        """An acknowledgement deadline passed. Stale, early or repeated wake-ups change nothing."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            try:
+                incident, _ = self._locked(uow, incident_id)
+            except IncidentNotFound:
+                return
+            early_deadline = incident.ack_deadline if incident.awaits(fired) else None
+            policy = self.catalog.policy_for(self.catalog.service(incident.service_id))
+            step = incident.next_step(fired, now, policy)
+            if step is not None:
+                self._page_level(uow, incident, policy, step, now)
+            if incident.events:
+                uow.incidents.save(incident)
+                uow.commit()
+        if step is not None:
+            self._paged(incident)
+        elif early_deadline is not None and now < early_deadline:
+            self._timer.schedule(incident.id, fired, early_deadline)
+
+    def acknowledge(self, incident_id: IncidentId, by: str) -> Incident:
+        """Someone took the incident: escalation stops. A second acknowledgement is a no-op."""
+        person = self.catalog.person(by)
+        now = self._clock.now()
+        with self._uow() as uow:
+            incident, _ = self._locked(uow, incident_id)
+            if incident.acknowledge(PersonId(person.id), now):
+                uow.outbox.cancel(incident.id)
+                uow.incidents.save(incident)
+                uow.commit()
+        self._timer.cancel(incident.id)
+        return incident
+
+    def resolve(self, incident_id: IncidentId, by: str) -> Incident:
+        """A person resolved the incident: the service is healthy again."""
+        person = self.catalog.person(by)
+        now = self._clock.now()
+        with self._uow() as uow:
+            incident, state = self._locked(uow, incident_id)
+            self._close(uow, state, incident, by=person.id, reason="resolved by a person", now=now)
+            uow.commit()
+        self._timer.cancel(incident.id)
+        return incident
+
+    def sweep_overdue(self, limit: int = 500) -> int:
+        """Re-drive every incident whose deadline passed without its wake-up (lost in a crash, say)."""
+        with self._uow() as uow:
+            overdue = uow.incidents.overdue(self._clock.now(), limit)
+        for incident_id, step in overdue:
+            self.on_ack_timeout(incident_id, step)
+        return len(overdue)
+
+    def reschedule_all(self) -> int:
+        """Give the timer every pending deadline again (at start, the timer may have lost some)."""
+        with self._uow() as uow:
+            pending = uow.incidents.pending_deadlines()
+        for incident_id, step, at in pending:
+            self._timer.schedule(incident_id, step, at)
+        return len(pending)
+
+    def _locked(self, uow: UnitOfWork, incident_id: IncidentId) -> tuple[Incident, ServiceState]:
+        """The incident, read after its service's lock is held, so no other change interleaves."""
+        found = uow.incidents.get(incident_id)
+        if found is None:
+            raise IncidentNotFound(incident_id)
+        state = uow.services.lock(found.service_id)
+        incident = uow.incidents.get(incident_id)
+        assert incident is not None
+        return incident, state
+
+    def _open(self, uow: UnitOfWork, state: ServiceState, alert: Alert, now: datetime) -> Incident:
+        service = self.catalog.service(state.service_id)
+        incident = Incident(IncidentId(0), service.id, alert.summary, opened_at=now)
+        incident.record(events.IncidentOpened(at=now, service_id=service.id, summary=alert.summary))
+        incident.record(_received(alert, now))
+        uow.incidents.add(incident)
+        uow.alerts.record(incident.id, alert, now)
+        self._page_level(uow, incident, self.catalog.policy_for(service), Step(0, 0), now)
+        uow.incidents.save(incident)
+        state.open_incident = incident.id
+        uow.services.save(state)
+        return incident
+
+    def _append(self, uow: UnitOfWork, incident: Incident, alert: Alert, now: datetime) -> None:
+        incident.record(_received(alert, now))
+        uow.alerts.record(incident.id, alert, now)
+        uow.incidents.save(incident)
+
+    def _alert_resolved(
+        self,
+        uow: UnitOfWork,
+        state: ServiceState,
+        incident: Incident | None,
+        alert: Alert,
+        now: datetime,
+    ) -> AlertOutcome:
+        if incident is None:
+            return AlertOutcome(None, AlertResult.IGNORED)
+        incident.record(_received(alert, now))
+        uow.alerts.resolve(incident.id, alert.dedup_key, now)
+        if alert.dedup_key is not None and uow.alerts.firing_count(incident.id) > 0:
+            uow.incidents.save(incident)
+            return AlertOutcome(incident.id, AlertResult.APPENDED)
+        reason = "every alert resolved" if alert.dedup_key else "the monitor reported the service healthy"
+        self._close(uow, state, incident, by=alert.source, reason=reason, now=now)
+        return AlertOutcome(incident.id, AlertResult.RESOLVED)
+
+    def _close(
+        self, uow: UnitOfWork, state: ServiceState, incident: Incident, by: str, reason: str, now: datetime
+    ) -> None:
+        incident.resolve(by, now, reason)
+        uow.alerts.resolve(incident.id, None, now)
+        uow.outbox.cancel(incident.id)
+        uow.incidents.save(incident)
+        if state.open_incident == incident.id:
+            state.open_incident = None
+            uow.services.save(state)
+
+    def _page_level(
+        self, uow: UnitOfWork, incident: Incident, policy: EscalationPolicy, step: Step, now: datetime
+    ) -> None:
+        level = policy.levels[step.level]
+        incident.page(step, level, now)
+        resolved = resolve_targets(level.targets, self.catalog, now)
+        for target, reason in resolved.unreachable:
+            incident.record(events.TargetUnreachable(at=now, target=target, reason=reason))
+        uow.outbox.add(
+            [
+                OutboxMessage(
+                    incident_id=incident.id,
+                    service_id=incident.service_id,
+                    summary=incident.summary,
+                    level=step.level + 1,
+                    round=step.round,
+                    channel=contact.channel,
+                    address=contact.address,
+                    target=target,
+                    created_at=now,
+                )
+                for contact, target in resolved.contacts
+            ]
+        )
+
+    def _paged(self, incident: Incident) -> None:
+        """After a level was paged and committed: arm its deadline and wake the dispatcher."""
+        if incident.ack_deadline is not None:
+            self._timer.schedule(incident.id, Step(incident.level, incident.round), incident.ack_deadline)
+        if self._doorbell is not None:
+            self._doorbell.ring()
+
+
+def _received(alert: Alert, now: datetime) -> events.AlertReceived:
+    return events.AlertReceived(
+        at=now,
+        summary=alert.summary,
+        status=alert.status.value,
+        source=alert.source,
+        dedup_key=alert.dedup_key,
+        severity=alert.severity,
+    )
+

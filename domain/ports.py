@@ -1,0 +1,228 @@
+"""The pager's ports: what it needs from the outside world, as narrow protocols."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from domain.events import Event
+from domain.model import Alert, Channel, Incident, IncidentId, IncidentState, ServiceId, ServiceState, Step
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, timezone-aware UTC."""
+        ...
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """One notification owed to one address for one step of one incident.
+
+    (incident_id, level, round, channel, address) is unique: the same step never notifies an
+    address twice, however often it is recorded.
+    """
+
+    incident_id: IncidentId
+    service_id: ServiceId
+    summary: str
+    level: int
+    round: int
+    channel: Channel
+    address: str
+    target: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ClaimedMessage:
+    id: int
+    message: OutboxMessage
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Every claimed message for one address: they leave as one page."""
+
+    channel: Channel
+    address: str
+    messages: tuple[ClaimedMessage, ...]
+
+
+class ServiceStateRepository(Protocol):
+    def lock(self, service_id: ServiceId) -> ServiceState:
+        """The service's state, locked until the unit of work ends (created healthy if new)."""
+        ...
+
+    def save(self, state: ServiceState) -> None: ...
+
+    def list(self) -> list[ServiceState]:
+        """Every service that has a stored state, in id order. No lock."""
+        ...
+
+
+class IncidentRepository(Protocol):
+    def add(self, incident: Incident) -> None:
+        """Store a new incident, assign its id, and persist its pending events."""
+        ...
+
+    def get(self, incident_id: IncidentId) -> Incident | None:
+        """The incident, or None. Callers that will change it hold its service's lock first."""
+        ...
+
+    def save(self, incident: Incident) -> None:
+        """Persist the incident's state and append its pending events to the timeline."""
+        ...
+
+    def overdue(self, now: datetime, limit: int) -> list[tuple[IncidentId, Step]]:
+        """Triggered incidents whose ack deadline is at or before `now`, oldest deadline first."""
+        ...
+
+    def pending_deadlines(self) -> list[tuple[IncidentId, Step, datetime]]:
+        """Every triggered incident still waiting for an ack, with its deadline."""
+        ...
+
+    def list(self, states: Sequence[IncidentState], limit: int = 100) -> list[Incident]:
+        """Incidents in the given states, newest first."""
+        ...
+
+
+class AlertRepository(Protocol):
+    """The distinct alerts (by dedup key) an incident has gathered, firing or resolved."""
+
+    def record(self, incident_id: IncidentId, alert: Alert, at: datetime) -> None:
+        """Note a firing alert; a dedup key already known on the incident is counted, not duplicated."""
+        ...
+
+    def resolve(self, incident_id: IncidentId, dedup_key: str | None, at: datetime) -> None:
+        """Mark the alert with that key resolved; with no key, every alert of the incident."""
+        ...
+
+    def firing_count(self, incident_id: IncidentId) -> int: ...
+
+
+class Timeline(Protocol):
+    def append(self, incident_id: IncidentId, event: Event) -> None: ...
+
+    def of(self, incident_id: IncidentId) -> list[Event]:
+        """The incident's events in the order they were recorded."""
+        ...
+
+
+class Outbox(Protocol):
+    def add(self, messages: Sequence[OutboxMessage]) -> int:
+        """Queue messages; one whose unique key is already queued is skipped. Returns how many were new."""
+        ...
+
+    def cancel(self, incident_id: IncidentId) -> int:
+        """Drop the incident's messages that have not been handed to a sender yet."""
+        ...
+
+    def claim(self, now: datetime, bundle_window_s: float, lease_until: datetime) -> list[Batch]:
+        """Claim what is due, grouped by address, until `lease_until`.
+
+        An address is due when its oldest pending message is `bundle_window_s` old; then all its
+        pending messages are claimed together. Messages whose lease ran out (a sender that died)
+        are pending again. Safe to call from several processes at once: nothing is claimed twice.
+        """
+        ...
+
+    def mark_sent(self, ids: Sequence[int], at: datetime) -> None: ...
+
+    def mark_failed(self, ids: Sequence[int], reason: str, retry_at: datetime | None) -> None:
+        """Record a failed attempt: retry at `retry_at`, or give up for good when it is None."""
+        ...
+
+    def next_due(self, bundle_window_s: float) -> datetime | None:
+        """When the next claim could find something (None: nothing pending)."""
+        ...
+
+    def backlog(self) -> int:
+        """How many messages are waiting to be sent."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: everything done through it commits together or not at all.
+
+    Leaving the `with` block without `commit()` rolls back.
+    """
+
+    services: ServiceStateRepository
+    incidents: IncidentRepository
+    alerts: AlertRepository
+    timeline: Timeline
+    outbox: Outbox
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...
+
+
+class AckTimer(Protocol):
+    """Wakes the pager when an acknowledgement deadline passes.
+
+    Only a wake-up: the deadline itself lives on the incident, and a sweep catches any wake-up
+    that was lost. Calls are made after the state change committed; both are safe to repeat.
+    """
+
+    def schedule(self, incident_id: IncidentId, step: Step, at: datetime) -> None:
+        """Call `Pager.on_ack_timeout(incident_id, step)` at `at`, replacing any earlier schedule."""
+        ...
+
+    def cancel(self, incident_id: IncidentId) -> None:
+        """Forget the incident's wake-up, if any."""
+        ...
+
+
+@dataclass(frozen=True)
+class PageItem:
+    incident_id: IncidentId
+    service_id: ServiceId
+    service_name: str
+    summary: str
+    level: int
+    round: int
+
+
+@dataclass(frozen=True)
+class Page:
+    """One message to one address, listing every incident it pages for."""
+
+    channel: Channel
+    address: str
+    items: tuple[PageItem, ...]
+
+
+class Notifier(Protocol):
+    """Delivers pages on one channel (SMS, email, Slack)."""
+
+    def send(self, page: Page) -> None:
+        """Deliver one message to `page.address`.
+
+        Raises NotificationFailed: permanent=True when retrying cannot help (invalid address),
+        otherwise the dispatcher retries with backoff. A retry may deliver the message again if
+        the provider accepted it but the answer was lost.
+        """
+        ...
+
+
+class Doorbell(Protocol):
+    """Tells the dispatcher that new messages were committed to the outbox."""
+
+    def ring(self) -> None: ...

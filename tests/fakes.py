@@ -1,0 +1,292 @@
+"""Small working fakes of the pager's own ports, for tests that run the service edge to edge."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Self
+
+from domain.errors import NotificationFailed
+from domain.events import Event
+from domain.model import Alert, Channel, Incident, IncidentId, IncidentState, ServiceId, ServiceState, Step
+from domain.pager import Pager
+from domain.ports import Batch, ClaimedMessage, OutboxMessage, Page
+
+T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    def __init__(self, start: datetime = T0) -> None:
+        self.current = start
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, delta: timedelta) -> None:
+        self.current += delta
+
+
+class FakeAckTimer:
+    """Remembers one wake-up per incident; `fire_due` delivers those that are due, like a scheduler."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.scheduled: dict[IncidentId, tuple[Step, datetime]] = {}
+        self.pager: Pager | None = None
+
+    def schedule(self, incident_id: IncidentId, step: Step, at: datetime) -> None:
+        self.scheduled[incident_id] = (step, at)
+
+    def cancel(self, incident_id: IncidentId) -> None:
+        self.scheduled.pop(incident_id, None)
+
+    def fire_due(self) -> int:
+        assert self.pager is not None
+        due = [(i, s) for i, (s, at) in self.scheduled.items() if at <= self.clock.now()]
+        for incident_id, step in due:
+            del self.scheduled[incident_id]
+            self.pager.on_ack_timeout(incident_id, step)
+        return len(due)
+
+
+class RecordingNotifier:
+    def __init__(self) -> None:
+        self.sent: list[Page] = []
+        self.failures: list[NotificationFailed] = []
+
+    def send(self, page: Page) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append(page)
+
+    def addresses(self) -> list[str]:
+        return [p.address for p in self.sent]
+
+
+class CountingDoorbell:
+    def __init__(self) -> None:
+        self.rings = 0
+
+    def ring(self) -> None:
+        self.rings += 1
+
+
+@dataclass
+class _Row:
+    id: int
+    message: OutboxMessage
+    status: str = "pending"
+    attempts: int = 0
+    not_before: datetime | None = None
+    lease_until: datetime | None = None
+    last_error: str | None = None
+
+
+@dataclass
+class _AlertRow:
+    dedup_key: str | None
+    firing: bool = True
+    count: int = 1
+
+
+@dataclass
+class MemoryStore:
+    services: dict[ServiceId, ServiceState] = field(default_factory=dict)
+    incidents: dict[IncidentId, Incident] = field(default_factory=dict)
+    alerts: dict[IncidentId, list[_AlertRow]] = field(default_factory=dict)
+    timeline: dict[IncidentId, list[Event]] = field(default_factory=dict)
+    outbox: list[_Row] = field(default_factory=list)
+    next_incident: int = 1
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def __deepcopy__(self, memo: dict[int, object]) -> MemoryStore:
+        fields = {k: copy.deepcopy(v, memo) for k, v in vars(self).items() if k != "lock"}
+        return MemoryStore(**fields, lock=self.lock)
+
+
+class _Services:
+    def __init__(self, store: MemoryStore) -> None:
+        self.s = store
+
+    def lock(self, service_id: ServiceId) -> ServiceState:
+        return copy.copy(self.s.services.setdefault(service_id, ServiceState(service_id)))
+
+    def save(self, state: ServiceState) -> None:
+        self.s.services[state.service_id] = copy.copy(state)
+
+    def list(self) -> list[ServiceState]:
+        return [copy.copy(self.s.services[k]) for k in sorted(self.s.services)]
+
+
+class _Incidents:
+    def __init__(self, store: MemoryStore, timeline: _Timeline) -> None:
+        self.s, self.timeline = store, timeline
+
+    def add(self, incident: Incident) -> None:
+        incident.id = IncidentId(self.s.next_incident)
+        self.s.next_incident += 1
+        self.save(incident)
+
+    def get(self, incident_id: IncidentId) -> Incident | None:
+        found = self.s.incidents.get(incident_id)
+        return None if found is None else replace(found, events=[])
+
+    def save(self, incident: Incident) -> None:
+        for event in incident.events:
+            self.timeline.append(incident.id, event)
+        incident.events.clear()
+        self.s.incidents[incident.id] = replace(incident, events=[])
+
+    def overdue(self, now: datetime, limit: int) -> list[tuple[IncidentId, Step]]:
+        due = [i for i in self._waiting() if i.ack_deadline is not None and i.ack_deadline <= now]
+        due.sort(key=lambda i: (i.ack_deadline, i.id))
+        return [(i.id, Step(i.level, i.round)) for i in due[:limit]]
+
+    def pending_deadlines(self) -> list[tuple[IncidentId, Step, datetime]]:
+        return [(i.id, Step(i.level, i.round), i.ack_deadline) for i in self._waiting() if i.ack_deadline]
+
+    def list(self, states: Sequence[IncidentState], limit: int = 100) -> list[Incident]:
+        found = [replace(i, events=[]) for i in self.s.incidents.values() if i.state in states]
+        return sorted(found, key=lambda i: i.id, reverse=True)[:limit]
+
+    def _waiting(self) -> list[Incident]:
+        return [i for i in self.s.incidents.values() if i.state is IncidentState.TRIGGERED]
+
+
+class _Alerts:
+    def __init__(self, store: MemoryStore) -> None:
+        self.s = store
+
+    def record(self, incident_id: IncidentId, alert: Alert, at: datetime) -> None:
+        rows = self.s.alerts.setdefault(incident_id, [])
+        for row in rows:
+            if row.firing and row.dedup_key == alert.dedup_key:
+                row.count += 1
+                return
+        rows.append(_AlertRow(alert.dedup_key))
+
+    def resolve(self, incident_id: IncidentId, dedup_key: str | None, at: datetime) -> None:
+        for row in self.s.alerts.get(incident_id, []):
+            if dedup_key is None or row.dedup_key == dedup_key:
+                row.firing = False
+
+    def firing_count(self, incident_id: IncidentId) -> int:
+        return sum(row.firing for row in self.s.alerts.get(incident_id, []))
+
+
+class _Timeline:
+    def __init__(self, store: MemoryStore) -> None:
+        self.s = store
+
+    def append(self, incident_id: IncidentId, event: Event) -> None:
+        self.s.timeline.setdefault(incident_id, []).append(event)
+
+    def of(self, incident_id: IncidentId) -> list[Event]:
+        return list(self.s.timeline.get(incident_id, []))
+
+
+class _Outbox:
+    def __init__(self, store: MemoryStore) -> None:
+        self.s = store
+
+    @staticmethod
+    def _key(m: OutboxMessage) -> tuple[object, ...]:
+        return (m.incident_id, m.level, m.round, m.channel, m.address)
+
+    def add(self, messages: Sequence[OutboxMessage]) -> int:
+        known = {self._key(r.message) for r in self.s.outbox}
+        added = 0
+        for m in messages:
+            if self._key(m) not in known:
+                known.add(self._key(m))
+                self.s.outbox.append(_Row(len(self.s.outbox) + 1, m))
+                added += 1
+        return added
+
+    def cancel(self, incident_id: IncidentId) -> int:
+        rows = [r for r in self._pending() if r.message.incident_id == incident_id]
+        for r in rows:
+            r.status = "cancelled"
+        return len(rows)
+
+    def claim(self, now: datetime, bundle_window_s: float, lease_until: datetime) -> list[Batch]:
+        for r in self.s.outbox:
+            if r.status == "sending" and r.lease_until is not None and r.lease_until <= now:
+                r.status = "pending"
+        window = timedelta(seconds=bundle_window_s)
+        ready = [r for r in self._pending() if r.not_before is None or r.not_before <= now]
+        groups: dict[tuple[Channel, str], list[_Row]] = {}
+        for r in ready:
+            groups.setdefault((r.message.channel, r.message.address), []).append(r)
+        batches = []
+        for (channel, address), rows in groups.items():
+            if min(r.message.created_at for r in rows) + window > now:
+                continue
+            for r in rows:
+                r.status, r.lease_until = "sending", lease_until
+            claimed = tuple(ClaimedMessage(r.id, r.message, r.attempts) for r in rows)
+            batches.append(Batch(channel, address, claimed))
+        return batches
+
+    def mark_sent(self, ids: Sequence[int], at: datetime) -> None:
+        for r in self._rows(ids):
+            r.status = "sent"
+
+    def mark_failed(self, ids: Sequence[int], reason: str, retry_at: datetime | None) -> None:
+        for r in self._rows(ids):
+            r.attempts += 1
+            r.last_error = reason
+            r.status = "pending" if retry_at is not None else "failed"
+            r.not_before = retry_at
+
+    def next_due(self, bundle_window_s: float) -> datetime | None:
+        window = timedelta(seconds=bundle_window_s)
+        times = [r.not_before or r.message.created_at + window for r in self._pending()]
+        return min(times, default=None)
+
+    def backlog(self) -> int:
+        return len(self._pending())
+
+    def _pending(self) -> list[_Row]:
+        return [r for r in self.s.outbox if r.status == "pending"]
+
+    def _rows(self, ids: Sequence[int]) -> list[_Row]:
+        wanted = set(ids)
+        return [r for r in self.s.outbox if r.id in wanted]
+
+
+class InMemoryUnitOfWork:
+    """Works on a copy of the store; `commit` publishes the copy. Units of work run one at a time."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+
+    def __enter__(self) -> Self:
+        self.store.lock.acquire()
+        self._work = copy.deepcopy(self.store)
+        self.services = _Services(self._work)
+        self.timeline = _Timeline(self._work)
+        self.incidents = _Incidents(self._work, self.timeline)
+        self.alerts = _Alerts(self._work)
+        self.outbox = _Outbox(self._work)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.store.lock.release()
+
+    def commit(self) -> None:
+        for name, value in vars(self._work).items():
+            if name != "lock":
+                setattr(self.store, name, value)
+        self._work = copy.deepcopy(self.store)
+        self.services = _Services(self._work)
+        self.timeline = _Timeline(self._work)
+        self.incidents = _Incidents(self._work, self.timeline)
+        self.alerts = _Alerts(self._work)
+        self.outbox = _Outbox(self._work)
