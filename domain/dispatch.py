@@ -21,7 +21,13 @@ class DispatchPolicy:
 
     def retry_delay(self, attempts: int) -> timedelta:
         """Exponential backoff after `attempts` failed attempts, capped."""
-        return min(self.first_retry * (2 ** max(attempts - 1, 0)), self.max_retry)
+        # Doubling stops at the cap: 2 ** attempts would overflow timedelta after a long outage.
+        delay = self.first_retry
+        for _ in range(max(attempts - 1, 0)):
+            if delay >= self.max_retry:
+                break
+            delay *= 2
+        return min(delay, self.max_retry)
 
 
 class Dispatcher:
@@ -63,7 +69,9 @@ class Dispatcher:
         except NotificationFailed as failure:
             self._record_failure(batch, failure)
         except Exception as exc:  # a notifier bug must not lose the page: retry it like an outage
-            self._record_failure(batch, NotificationFailed(f"unexpected {type(exc).__name__}", permanent=False))
+            self._record_failure(
+                batch, NotificationFailed(f"unexpected {type(exc).__name__}", permanent=False)
+            )
         else:
             self._record_success(batch)
 
@@ -93,7 +101,12 @@ class Dispatcher:
                 uow.timeline.append(
                     m.incident_id,
                     events.NotificationSent(
-                        at=now, channel=m.channel, address=m.address, target=m.target, level=m.level, round=m.round
+                        at=now,
+                        channel=m.channel,
+                        address=m.address,
+                        target=m.target,
+                        level=m.level,
+                        round=m.round,
                     ),
                 )
             uow.commit()

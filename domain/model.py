@@ -8,12 +8,18 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import NewType
 
-from domain import events
 from domain.errors import (
     IncidentAlreadyResolved,
     InvalidPolicy,
     UnknownPerson,
     UnknownService,
+)
+from domain.events import (
+    EscalationExhausted,
+    Event,
+    IncidentAcknowledged,
+    IncidentResolved,
+    LevelPaged,
 )
 from domain.rotation import Rotation
 
@@ -190,13 +196,13 @@ class Incident:
     resolved_by: str | None = None
     resolved_at: datetime | None = None
     exhausted: bool = False
-    events: list[events.Event] = field(default_factory=list, compare=False, repr=False)
+    events: list[Event] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def is_open(self) -> bool:
         return self.state is not IncidentState.RESOLVED
 
-    def record(self, event: events.Event) -> None:
+    def record(self, event: Event) -> None:
         self.events.append(event)
 
     def page(self, step: Step, level: Level, now: datetime) -> None:
@@ -204,7 +210,7 @@ class Incident:
         self.level, self.round = step.level, step.round
         self.ack_deadline = now + level.ack_timeout
         self.record(
-            events.LevelPaged(
+            LevelPaged(
                 at=now,
                 level=step.level + 1,
                 round=step.round,
@@ -228,7 +234,7 @@ class Incident:
             return Step(0, fired.round + 1)
         self.ack_deadline = None
         self.exhausted = True
-        self.record(events.EscalationExhausted(at=now, level=fired.level + 1, round=fired.round))
+        self.record(EscalationExhausted(at=now, level=fired.level + 1, round=fired.round))
         return None
 
     def awaits(self, step: Step) -> bool:
@@ -251,7 +257,7 @@ class Incident:
         self.state = IncidentState.ACKNOWLEDGED
         self.acknowledged_by, self.acknowledged_at = by, now
         self.ack_deadline = None
-        self.record(events.IncidentAcknowledged(at=now, by=by))
+        self.record(IncidentAcknowledged(at=now, by=by))
         return True
 
     def resolve(self, by: str, now: datetime, reason: str = "") -> None:
@@ -260,7 +266,7 @@ class Incident:
         self.state = IncidentState.RESOLVED
         self.resolved_by, self.resolved_at = by, now
         self.ack_deadline = None
-        self.record(events.IncidentResolved(at=now, by=by, reason=reason))
+        self.record(IncidentResolved(at=now, by=by, reason=reason))
 
 
 @dataclass

@@ -236,4 +236,3 @@ def _received(alert: Alert, now: datetime) -> events.AlertReceived:
         dedup_key=alert.dedup_key,
         severity=alert.severity,
     )
-

@@ -7,7 +7,7 @@ Handoffs happen at the same local wall-clock time in the rotation's time zone, s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 
 @dataclass(frozen=True)
@@ -27,11 +27,13 @@ class Rotation:
             raise ValueError(f"rotation {self.id!r} start must carry a UTC offset")
 
     def handoff(self, index: int) -> datetime:
-        """The instant shift number `index` begins (shift 0 begins at `start`)."""
+        """The instant shift number `index` begins (shift 0 begins at `start`), in UTC."""
         local_start = self.start.astimezone(self.timezone).replace(tzinfo=None)
-        return (local_start + index * self.shift).replace(tzinfo=self.timezone)
+        # In UTC: datetimes sharing a ZoneInfo subtract and compare by wall clock, which is wrong across DST.
+        return (local_start + index * self.shift).replace(tzinfo=self.timezone).astimezone(UTC)
 
     def shift_index(self, at: datetime) -> int | None:
+        at = at.astimezone(UTC)
         if at < self.start:
             return None
         index = int((at - self.start) / self.shift)

@@ -8,7 +8,11 @@ from datetime import datetime
 
 from domain.model import Catalog, Channel, Contact, Person, RotationId, Target, TargetKind
 
-_RAW_CHANNELS = {TargetKind.SMS: Channel.SMS, TargetKind.EMAIL: Channel.EMAIL, TargetKind.SLACK: Channel.SLACK}
+_RAW_CHANNELS = {
+    TargetKind.SMS: Channel.SMS,
+    TargetKind.EMAIL: Channel.EMAIL,
+    TargetKind.SLACK: Channel.SLACK,
+}
 
 
 @dataclass

@@ -35,7 +35,11 @@ from tests.fakes import (
     RecordingNotifier,
 )
 
-ALICE = Person(PersonId("alice"), "Alice", (Contact(Channel.SMS, "+33612345678"), Contact(Channel.EMAIL, "alice@example.com")))
+ALICE = Person(
+    PersonId("alice"),
+    "Alice",
+    (Contact(Channel.SMS, "+33612345678"), Contact(Channel.EMAIL, "alice@example.com")),
+)
 BOB = Person(PersonId("bob"), "Bob", (Contact(Channel.EMAIL, "bob@example.com"),))
 CAROL = Person(PersonId("carol"), "Carol", (Contact(Channel.SMS, "+33600000001"),))
 
