@@ -1,0 +1,1 @@
+"""Driven adapters: what the pager talks to (database, timer, senders, clock)."""

@@ -1,0 +1,94 @@
+"""Acknowledgement deadlines as APScheduler jobs kept in the pager's own database.
+
+The jobs are only wake-ups: the deadline lives on the incident row, and a periodic sweep
+re-drives any incident whose wake-up was lost (APScheduler deletes a one-off job's row when it
+hands the job to a thread, so a crash at that moment would otherwise lose it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import structlog
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import Engine
+
+from domain.model import IncidentId, Step
+
+TimeoutHandler = Callable[[IncidentId, Step], None]
+
+_log = structlog.get_logger("pager.timer")
+
+# Stored jobs name this module's function, so it must stay importable under this name; the
+# handler it forwards to is set when the timer starts (one timer per process).
+_handler: TimeoutHandler | None = None
+
+
+def fire_ack_timeout(incident_id: int, level: int, round: int) -> None:
+    """The job every stored wake-up runs."""
+    if _handler is None:
+        raise RuntimeError("acknowledgement timer fired before it was started")
+    _handler(IncidentId(incident_id), Step(level, round))
+
+
+class ApschedulerAckTimer:
+    """Implements the AckTimer port with a BackgroundScheduler and a SQLAlchemyJobStore."""
+
+    def __init__(self, engine: Engine, sweep_interval: timedelta = timedelta(seconds=2)) -> None:
+        self._sweep_interval = sweep_interval
+        self._scheduler = BackgroundScheduler(
+            jobstores={"default": SQLAlchemyJobStore(engine=engine), "memory": MemoryJobStore()},
+            # misfire_grace_time=None: a deadline that passed while we were down still fires.
+            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+            timezone=UTC,
+        )
+
+    def start(self, on_timeout: TimeoutHandler, sweep: Callable[[], object]) -> None:
+        global _handler
+        _handler = on_timeout
+        self._scheduler.add_job(
+            _guarded(sweep),
+            "interval",
+            seconds=self._sweep_interval.total_seconds(),
+            id="sweep-overdue",
+            jobstore="memory",
+            next_run_time=datetime.now(UTC),
+        )
+        self._scheduler.start()
+
+    def shutdown(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=True)
+
+    def schedule(self, incident_id: IncidentId, step: Step, at: datetime) -> None:
+        self._scheduler.add_job(
+            fire_ack_timeout,
+            "date",
+            run_date=at,
+            args=[int(incident_id), step.level, step.round],
+            id=_job_id(incident_id),
+            replace_existing=True,
+        )
+
+    def cancel(self, incident_id: IncidentId) -> None:
+        with contextlib.suppress(JobLookupError):
+            self._scheduler.remove_job(_job_id(incident_id), jobstore="default")
+
+
+def _job_id(incident_id: IncidentId) -> str:
+    return f"ack-timeout-{incident_id}"
+
+
+def _guarded(sweep: Callable[[], object]) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            sweep()
+        except Exception:  # the next sweep tries again; the scheduler thread must survive
+            _log.exception("sweep of overdue incidents failed")
+
+    return run

@@ -1,0 +1,134 @@
+"""The pager's tables, in SQLAlchemy Core; migrations/versions creates the same schema by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware column that only takes aware datetimes and always gives back aware UTC.
+
+    SQLite keeps no offset, so values are stored as UTC wall time and read back as UTC.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def __init__(self) -> None:
+        super().__init__(timezone=True)
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: the pager stores aware UTC datetimes only")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+OPEN_INCIDENT = text("state != 'resolved'")
+
+service_states = Table(
+    "service_states",
+    metadata,
+    Column("service_id", String(200), primary_key=True),
+    Column("open_incident_id", Integer, ForeignKey("incidents.id"), nullable=True),
+)
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("service_id", String(200), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("round", Integer, nullable=False),
+    Column("ack_deadline", UtcDateTime(), nullable=True),
+    Column("acknowledged_by", String(200), nullable=True),
+    Column("acknowledged_at", UtcDateTime(), nullable=True),
+    Column("resolved_by", String(200), nullable=True),
+    Column("resolved_at", UtcDateTime(), nullable=True),
+    Column("exhausted", Boolean, nullable=False),
+    Column("opened_at", UtcDateTime(), nullable=False),
+    Index("ix_incidents_state_ack_deadline", "state", "ack_deadline"),
+    # The database, not only the service lock, guarantees one open incident per service.
+    Index(
+        "uq_incidents_one_open_per_service",
+        "service_id",
+        unique=True,
+        sqlite_where=OPEN_INCIDENT,
+        postgresql_where=OPEN_INCIDENT,
+    ),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=False),
+    Column("dedup_key", String(500), nullable=True),
+    Column("firing", Boolean, nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("first_at", UtcDateTime(), nullable=False),
+    Column("last_at", UtcDateTime(), nullable=False),
+    Index("ix_alerts_incident_dedup_key", "incident_id", "dedup_key"),
+)
+
+timeline = Table(
+    "timeline",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("kind", String(100), nullable=False),
+    Column("data", Text, nullable=False),
+    Index("ix_timeline_incident_id", "incident_id", "id"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident_id", Integer, nullable=False),
+    Column("service_id", String(200), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("round", Integer, nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("address", String(500), nullable=False),
+    Column("target", String(500), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("not_before", UtcDateTime(), nullable=True),
+    Column("lease_until", UtcDateTime(), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("sent_at", UtcDateTime(), nullable=True),
+    UniqueConstraint("incident_id", "level", "round", "channel", "address", name="uq_outbox_step_address"),
+    Index("ix_outbox_status_created_at", "status", "created_at"),
+)

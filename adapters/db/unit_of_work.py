@@ -1,0 +1,68 @@
+"""The unit of work over SQLAlchemy: one connection, one transaction, every repository on it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, Engine
+
+from adapters.db.outbox import SqlOutbox
+from adapters.db.repositories import (
+    SqlAlertRepository,
+    SqlIncidentRepository,
+    SqlServiceStateRepository,
+    SqlTimeline,
+)
+from domain.ports import AlertRepository, IncidentRepository, Outbox, ServiceStateRepository, Timeline
+
+
+class SqlAlchemyUnitOfWork:
+    """Everything done between `with` and `commit()` commits together; leaving the block rolls back.
+
+    After `commit()` the unit of work stays usable: the next statement starts a new transaction.
+    """
+
+    # Typed as the ports: a protocol's attributes are invariant, so the concrete classes would not do.
+    services: ServiceStateRepository
+    incidents: IncidentRepository
+    alerts: AlertRepository
+    timeline: Timeline
+    outbox: Outbox
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._conn: Connection | None = None
+
+    def __enter__(self) -> Self:
+        if self._conn is not None:
+            raise RuntimeError("this unit of work is already in use: make one per `with` block")
+        # The connection begins its transaction on first use (autobegin), so a unit of work that
+        # touches nothing takes no lock, and one that committed holds none until it is used again.
+        conn = self._conn = self._engine.connect()
+        self.services = SqlServiceStateRepository(conn)
+        timeline = SqlTimeline(conn)
+        self.timeline = timeline
+        self.incidents = SqlIncidentRepository(conn, timeline)
+        self.alerts = SqlAlertRepository(conn)
+        self.outbox = SqlOutbox(conn)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            conn.rollback()
+        finally:
+            conn.close()
+
+    def commit(self) -> None:
+        if self._conn is None:
+            raise RuntimeError("commit() outside the unit of work's `with` block")
+        self._conn.commit()

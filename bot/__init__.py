@@ -1,0 +1,1 @@
+"""How the world drives the pager, and where it is wired."""

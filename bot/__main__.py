@@ -1,0 +1,5 @@
+"""`python -m bot` is the `pager` command."""
+
+from bot.cli import main
+
+main()

@@ -1,0 +1,89 @@
+"""The incidents API: look at services and incidents, acknowledge and resolve."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from bot.bootstrap import Runtime
+from bot.errors import ApiError
+from bot.schemas import ActBy, ErrorOut, IncidentList, IncidentOut, ServiceOut
+from domain.model import IncidentId, IncidentState
+from domain.queries import OPEN_STATES
+
+_STATES: dict[str, tuple[IncidentState, ...]] = {
+    "open": OPEN_STATES,
+    "triggered": (IncidentState.TRIGGERED,),
+    "acknowledged": (IncidentState.ACKNOWLEDGED,),
+    "resolved": (IncidentState.RESOLVED,),
+    "all": tuple(IncidentState),
+}
+
+
+def runtime(request: Request) -> Runtime:
+    found: Runtime = request.app.state.runtime
+    return found
+
+
+def require_token(request: Request) -> None:
+    """Bearer $PAGER_API_TOKEN, compared in constant time; the API is off while no token is set."""
+    expected = runtime(request).settings.api_token
+    if not expected:
+        raise ApiError(503, "the API is disabled: set PAGER_API_TOKEN to enable it")
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
+        raise ApiError(
+            401, "missing or wrong API token", headers={"WWW-Authenticate": 'Bearer realm="pager"'}
+        )
+
+
+router = APIRouter(
+    prefix="/api",
+    tags=["api"],
+    dependencies=[Depends(require_token)],
+    responses={401: {"model": ErrorOut}, 503: {"model": ErrorOut}},
+)
+
+
+@router.get("/services", response_model=list[ServiceOut])
+def services(request: Request) -> list[ServiceOut]:
+    return [ServiceOut.of(view) for view in runtime(request).queries.services()]
+
+
+@router.get("/incidents", response_model=IncidentList)
+def incidents(
+    request: Request,
+    status: Literal["open", "triggered", "acknowledged", "resolved", "all"] = "open",
+    limit: int = Query(100, ge=1, le=1000),
+) -> IncidentList:
+    views = runtime(request).queries.incidents(_STATES[status], limit)
+    return IncidentList(incidents=[IncidentOut.of(v) for v in views])
+
+
+@router.get("/incidents/{incident_id}", response_model=IncidentOut, responses={404: {"model": ErrorOut}})
+def incident(request: Request, incident_id: int) -> IncidentOut:
+    return IncidentOut.of(runtime(request).queries.incident(IncidentId(incident_id)), with_timeline=True)
+
+
+@router.post(
+    "/incidents/{incident_id}/acknowledge",
+    response_model=IncidentOut,
+    responses={404: {"model": ErrorOut}, 409: {"model": ErrorOut}, 422: {"model": ErrorOut}},
+)
+def acknowledge(request: Request, incident_id: int, body: ActBy) -> IncidentOut:
+    rt = runtime(request)
+    rt.pager.acknowledge(IncidentId(incident_id), body.by)
+    return IncidentOut.of(rt.queries.incident(IncidentId(incident_id)))
+
+
+@router.post(
+    "/incidents/{incident_id}/resolve",
+    response_model=IncidentOut,
+    responses={404: {"model": ErrorOut}, 409: {"model": ErrorOut}, 422: {"model": ErrorOut}},
+)
+def resolve(request: Request, incident_id: int, body: ActBy) -> IncidentOut:
+    rt = runtime(request)
+    rt.pager.resolve(IncidentId(incident_id), body.by)
+    return IncidentOut.of(rt.queries.incident(IncidentId(incident_id)))

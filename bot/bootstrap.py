@@ -1,0 +1,76 @@
+"""The composition root: the one place where the pager is wired to its adapters."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from adapters.apscheduler_timer import ApschedulerAckTimer
+from adapters.clock import SystemClock
+from adapters.console import ConsoleNotifier
+from adapters.db import SqlAlchemyUnitOfWork, make_engine, upgrade
+from adapters.outbox_relay import ThreadedOutboxRelay
+from bot.config import PagerConfig, load_config
+from bot.settings import Settings
+from domain.dispatch import Dispatcher, DispatchPolicy
+from domain.model import Channel
+from domain.pager import Pager
+from domain.ports import AckTimer, Clock, Notifier, UnitOfWork
+from domain.queries import Queries
+
+
+@dataclass
+class Runtime:
+    """Everything a running pager is made of; `start` brings the background workers up."""
+
+    settings: Settings
+    config: PagerConfig
+    engine: Engine
+    pager: Pager
+    queries: Queries
+    dispatcher: Dispatcher
+    timer: AckTimer
+    relay: ThreadedOutboxRelay
+
+    def start(self) -> None:
+        if isinstance(self.timer, ApschedulerAckTimer):
+            self.timer.start(self.pager.on_ack_timeout, sweep=self.pager.sweep_overdue)
+        self.relay.start()
+
+    def stop(self) -> None:
+        self.relay.stop()
+        if isinstance(self.timer, ApschedulerAckTimer):
+            self.timer.shutdown()
+        self.engine.dispose()
+
+
+def bootstrap(
+    settings: Settings,
+    *,
+    config: PagerConfig | None = None,
+    clock: Clock | None = None,
+    timer: AckTimer | None = None,
+    notifiers: Mapping[Channel, Notifier] | None = None,
+    migrate: bool = True,
+) -> Runtime:
+    """Build the pager from settings; tests pass fakes for any part."""
+    config = config or load_config(settings.config_path)
+    engine = make_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    clock = clock or SystemClock()
+
+    def uow() -> UnitOfWork:
+        return SqlAlchemyUnitOfWork(engine)
+
+    notifiers = notifiers or {channel: ConsoleNotifier(channel) for channel in Channel}
+    dispatcher = Dispatcher(
+        config.catalog, uow, notifiers, clock, DispatchPolicy(bundle_window=settings.bundle_window)
+    )
+    relay = ThreadedOutboxRelay(dispatcher, clock)
+    timer = timer or ApschedulerAckTimer(engine, sweep_interval=settings.sweep_interval)
+    pager = Pager(config.catalog, uow, clock, timer, doorbell=relay)
+    queries = Queries(config.catalog, uow)
+    return Runtime(settings, config, engine, pager, queries, dispatcher, timer, relay)

@@ -1,0 +1,127 @@
+"""The `pager` command: serve, check a config, show status, migrate the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import structlog
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.engine import make_url
+
+from bot.config import ConfigError, PagerConfig, load_config
+from bot.settings import Settings, SettingsError
+
+app = typer.Typer(help="Pager: on-call paging service.", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+console = Console()
+errors = Console(stderr=True)
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="YAML config file (default: $PAGER_CONFIG, else the example)."),
+]
+
+
+def _settings(config: Path | None) -> Settings:
+    try:
+        return Settings.from_env(config_path=str(config) if config else None)
+    except SettingsError as exc:
+        errors.print(f"[red]bad setting[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+def _config(path: Path) -> PagerConfig:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        errors.print(f"[red]invalid config[/red]\n{exc}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+def safe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@app.command()
+def serve(config: ConfigOption = None) -> None:
+    """Run the pager: webhooks, API, escalation timer and senders (bind: $PAGER_BIND)."""
+    import uvicorn
+
+    from bot.bootstrap import bootstrap
+    from bot.http import create_app
+    from bot.logs import configure_logging
+
+    settings = _settings(config)
+    configure_logging(settings.log_format)
+    runtime = bootstrap(settings, config=_config(settings.config_path))
+    host, port = settings.host_port
+    structlog.get_logger("pager").info(
+        "serving",
+        url=f"http://{host}:{port}",
+        config=str(settings.config_path),
+        database=safe_url(settings.database_url),
+    )
+    uvicorn.run(create_app(runtime), host=host, port=port, log_level="warning", access_log=False)
+
+
+@app.command("check-config")
+def check_config(path: Annotated[Path, typer.Argument(help="The YAML file to check.")]) -> None:
+    """Load a config file and report every problem in it, with its path."""
+    loaded = _config(path)
+    c = loaded.catalog
+    console.print(
+        f"{path}: OK — {len(c.people)} people, {len(c.rotations)} rotations, "
+        f"{len(c.policies)} escalation policies, {len(c.services)} services",
+        highlight=False,
+    )
+    for service in sorted(c.services.values(), key=lambda s: s.id):
+        if service.id not in loaded.integration_keys.values():
+            console.print(f"warning: services.{service.id} has no integration key: no monitor can page it")
+
+
+@app.command()
+def status(config: ConfigOption = None) -> None:
+    """Services and open incidents, as tables."""
+    from bot.bootstrap import bootstrap
+
+    settings = _settings(config)
+    runtime = bootstrap(settings, config=_config(settings.config_path), migrate=False)
+    try:
+        services, incidents = runtime.queries.services(), runtime.queries.incidents()
+    finally:
+        runtime.engine.dispose()
+    table = Table("service", "name", "health", "open incident", title="Services")
+    for s in services:
+        colour = "green" if s.health == "healthy" else "red"
+        table.add_row(
+            s.id, s.name, f"[{colour}]{s.health}[/{colour}]", f"#{s.open_incident}" if s.open_incident else ""
+        )
+    console.print(table)
+    table = Table("#", "service", "summary", "state", "level", "ack deadline", title="Open incidents")
+    for view in incidents:
+        i = view.incident
+        deadline = i.ack_deadline.strftime("%Y-%m-%d %H:%M:%S UTC") if i.ack_deadline else "—"
+        table.add_row(str(i.id), view.service_name, i.summary, i.state.value, str(i.level + 1), deadline)
+    console.print(table)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the database migrations ($PAGER_DATABASE_URL)."""
+    from adapters.db import make_engine, upgrade
+
+    settings = _settings(None)
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    console.print(f"database {safe_url(settings.database_url)} is up to date", highlight=False)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,45 @@
+"""The ASGI app: alert webhooks, the incidents API and health, on one FastAPI application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from bot import api, errors, webhooks
+from bot.bootstrap import Runtime
+
+
+def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
+    """The app serving `runtime`; with `manage_runtime` it starts and stops the background workers."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if manage_runtime:
+            runtime.start()
+        try:
+            yield
+        finally:
+            if manage_runtime:
+                runtime.stop()
+
+    app = FastAPI(
+        title="Pager",
+        version="0.1.0",
+        description="On-call paging: alerts in, escalation policies, pages out by Slack, SMS and email.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.runtime = runtime
+    errors.install(app)
+    app.include_router(webhooks.router)
+    app.include_router(api.router)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    return app

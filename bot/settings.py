@@ -1,0 +1,71 @@
+"""Process settings from the environment: where to listen, which database, how to log (the YAML says who)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from importlib import resources
+from pathlib import Path
+
+from bot.durations import parse_duration
+
+DEFAULT_DATABASE_URL = "sqlite:///pager.db"
+DEFAULT_BIND = "127.0.0.1:8080"
+
+
+class SettingsError(ValueError):
+    pass
+
+
+def example_config_path() -> Path:
+    return Path(str(resources.files("bot") / "example-config.yaml"))
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    config_path: Path = field(default_factory=example_config_path)
+    bind: str = DEFAULT_BIND
+    api_token: str | None = field(default=None, repr=False)
+    bundle_window: timedelta = timedelta(seconds=1)
+    sweep_interval: timedelta = timedelta(seconds=2)
+    log_format: str = "console"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, config_path: str | None = None) -> Settings:
+        env = os.environ if env is None else env
+        try:
+            return cls(
+                database_url=env.get("PAGER_DATABASE_URL") or DEFAULT_DATABASE_URL,
+                config_path=Path(config_path or env.get("PAGER_CONFIG") or example_config_path()),
+                bind=env.get("PAGER_BIND") or DEFAULT_BIND,
+                api_token=env.get("PAGER_API_TOKEN") or None,
+                bundle_window=_duration(env, "PAGER_BUNDLE_WINDOW", "1s"),
+                sweep_interval=_duration(env, "PAGER_SWEEP_INTERVAL", "2s"),
+                log_format=_choice(env, "PAGER_LOG_FORMAT", ("console", "json")),
+            )
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from exc
+
+    @property
+    def host_port(self) -> tuple[str, int]:
+        host, _, port = self.bind.rpartition(":")
+        if not host or not port.isdigit():
+            raise SettingsError(f"PAGER_BIND: expected HOST:PORT, got {self.bind!r}")
+        return host.strip("[]"), int(port)
+
+
+def _duration(env: Mapping[str, str], name: str, default: str) -> timedelta:
+    try:
+        return parse_duration(env.get(name) or default)
+    except ValueError as exc:
+        raise SettingsError(f"{name}: {exc}") from exc
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    value = env.get(name) or choices[0]
+    if value not in choices:
+        raise SettingsError(f"{name}: expected one of {', '.join(choices)}, got {value!r}")
+    return value

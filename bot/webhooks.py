@@ -1,0 +1,106 @@
+"""Alert webhooks: authenticate the monitor, parse its payload, hand the alert to the pager."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Mapping
+
+from fastapi import APIRouter, Request
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from bot.errors import ApiError, field_errors
+from bot.schemas import AlertAccepted, ErrorOut, GenericAlert
+from domain.model import ServiceId
+
+MAX_BODY = 1024 * 1024
+
+router = APIRouter(tags=["webhooks"])
+
+_ERRORS: dict[int | str, dict[str, object]] = {
+    code: {"model": ErrorOut, "description": text}
+    for code, text in {
+        400: "Malformed JSON",
+        401: "Missing or unknown integration key",
+        413: "Body over 1 MiB",
+        422: "Payload does not match the schema (the fields are named)",
+    }.items()
+}
+
+
+def find_service(keys: Mapping[str, ServiceId], presented: str | None) -> ServiceId:
+    """The service an integration key belongs to, comparing every key in constant time."""
+    found: ServiceId | None = None
+    if presented:
+        for key, service_id in keys.items():
+            if hmac.compare_digest(key.encode(), presented.encode()):
+                found = service_id
+    if found is None:
+        raise ApiError(
+            401, "missing or unknown integration key", headers={"WWW-Authenticate": 'Bearer realm="pager"'}
+        )
+    return found
+
+
+def presented_key(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return request.query_params.get("key")
+
+
+async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
+    """The raw body, refused with 413 as soon as it is known to exceed `limit`."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, f"body is larger than {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise ApiError(413, f"body is larger than {limit} bytes")
+    return bytes(body)
+
+
+def parse_json(body: bytes) -> object:
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ApiError(400, f"body is not valid JSON: {exc}") from None
+
+
+@router.post(
+    "/webhooks/generic",
+    status_code=202,
+    response_model=AlertAccepted,
+    responses=_ERRORS,
+    summary="Report an alert in Pager's own format",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": GenericAlert.model_json_schema()}},
+        },
+        "parameters": [
+            {
+                "name": "key",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "Integration key, when the monitor cannot send an Authorization header.",
+            }
+        ],
+    },
+)
+async def generic(request: Request) -> AlertAccepted:
+    runtime = request.app.state.runtime
+    service_id = find_service(runtime.config.integration_keys, presented_key(request))
+    payload = parse_json(await read_body(request))
+    try:
+        alert_in = GenericAlert.model_validate(payload)
+    except ValidationError as exc:
+        raise ApiError(422, "invalid alert", field_errors(exc)) from None
+    if problems := alert_in.problems():
+        raise ApiError(422, "invalid alert", problems)
+    outcome = await run_in_threadpool(runtime.pager.on_alert, service_id, alert_in.to_alert())
+    return AlertAccepted(incident_id=outcome.incident_id, result=outcome.result.value)

@@ -1,0 +1,1 @@
+"""Tests of each adapter against the real thing it adapts to."""

@@ -1,0 +1,83 @@
+"""The alert repository contract, run against the in-memory fake, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from domain.model import Alert, Incident, IncidentId, ServiceId
+from domain.ports import UnitOfWork
+from tests.fakes import T0
+
+NewUow = Callable[[], UnitOfWork]
+
+
+def add_incident(new_uow: NewUow, service: str = "payments") -> IncidentId:
+    incident = Incident(IncidentId(0), ServiceId(service), f"{service} is down", opened_at=T0)
+    with new_uow() as uow:
+        uow.incidents.add(incident)
+        uow.commit()
+    return incident.id
+
+
+def record(new_uow: NewUow, incident_id: IncidentId, *keys: str | None) -> None:
+    with new_uow() as uow:
+        for key in keys:
+            uow.alerts.record(incident_id, Alert("down", dedup_key=key), T0)
+        uow.commit()
+
+
+def firing(new_uow: NewUow, incident_id: IncidentId) -> int:
+    with new_uow() as uow:
+        return uow.alerts.firing_count(incident_id)
+
+
+def test_an_alert_seen_again_is_counted_not_duplicated(new_uow: NewUow) -> None:
+    incident_id = add_incident(new_uow)
+
+    record(new_uow, incident_id, "disk", "disk", "cpu", "disk")
+
+    assert firing(new_uow, incident_id) == 2
+
+
+def test_alerts_without_a_dedup_key_are_one_alert(new_uow: NewUow) -> None:
+    incident_id = add_incident(new_uow)
+
+    record(new_uow, incident_id, None, None, "disk")
+
+    assert firing(new_uow, incident_id) == 2
+
+
+def test_resolving_a_key_stops_only_that_alert(new_uow: NewUow) -> None:
+    incident_id = add_incident(new_uow)
+    record(new_uow, incident_id, "disk", "cpu", None)
+
+    with new_uow() as uow:
+        uow.alerts.resolve(incident_id, "disk", T0 + timedelta(seconds=5))
+        uow.commit()
+
+    assert firing(new_uow, incident_id) == 2
+
+
+def test_resolving_without_a_key_stops_every_alert_of_the_incident(new_uow: NewUow) -> None:
+    incident_id, other = add_incident(new_uow, "payments"), add_incident(new_uow, "search")
+    record(new_uow, incident_id, "disk", "cpu")
+    record(new_uow, other, "disk")
+
+    with new_uow() as uow:
+        uow.alerts.resolve(incident_id, None, T0 + timedelta(seconds=5))
+        uow.commit()
+
+    assert (firing(new_uow, incident_id), firing(new_uow, other)) == (0, 1)
+
+
+def test_a_resolved_alert_firing_again_counts_again(new_uow: NewUow) -> None:
+    incident_id = add_incident(new_uow)
+    record(new_uow, incident_id, "disk")
+    with new_uow() as uow:
+        uow.alerts.resolve(incident_id, "disk", T0 + timedelta(seconds=5))
+        uow.commit()
+
+    record(new_uow, incident_id, "disk")
+
+    assert firing(new_uow, incident_id) == 1

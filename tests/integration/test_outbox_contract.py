@@ -1,0 +1,200 @@
+"""The outbox contract, run against the in-memory fake, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from domain.model import Channel, IncidentId, ServiceId
+from domain.ports import OutboxMessage, UnitOfWork
+from tests.fakes import T0
+
+NewUow = Callable[[], UnitOfWork]
+WINDOW = 1.0
+LEASE = timedelta(seconds=60)
+ALICE, BOB = "+33600000001", "+33600000002"
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def message(incident: int = 1, address: str = ALICE, created: float = 0, level: int = 1) -> OutboxMessage:
+    return OutboxMessage(
+        incident_id=IncidentId(incident),
+        service_id=ServiceId("payments"),
+        summary="payments is down",
+        level=level,
+        round=0,
+        channel=Channel.SMS,
+        address=address,
+        target=f"sms:{address}",
+        created_at=at(created),
+    )
+
+
+def queue(new_uow: NewUow, *messages: OutboxMessage) -> int:
+    with new_uow() as uow:
+        added = uow.outbox.add(messages)
+        uow.commit()
+    return added
+
+
+def claim(new_uow: NewUow, now: datetime) -> list[tuple[str, tuple[int, ...]]]:
+    """Claim at `now`, leasing for a minute; each batch as (address, incident ids of its messages)."""
+    with new_uow() as uow:
+        batches = uow.outbox.claim(now, WINDOW, lease_until=now + LEASE)
+        uow.commit()
+    return [(b.address, tuple(c.message.incident_id for c in b.messages)) for b in batches]
+
+
+def claim_ids(new_uow: NewUow, now: datetime) -> list[int]:
+    with new_uow() as uow:
+        batches = uow.outbox.claim(now, WINDOW, lease_until=now + LEASE)
+        uow.commit()
+    return [c.id for b in batches for c in b.messages]
+
+
+def fail(new_uow: NewUow, ids: list[int], retry_at: datetime | None) -> None:
+    with new_uow() as uow:
+        uow.outbox.mark_failed(ids, "provider said no", retry_at)
+        uow.commit()
+
+
+def backlog(new_uow: NewUow) -> int:
+    with new_uow() as uow:
+        return uow.outbox.backlog()
+
+
+def test_adding_counts_only_new_messages(new_uow: NewUow) -> None:
+    first = queue(new_uow, message(1), message(1, BOB))
+
+    again = queue(new_uow, message(1), message(1, level=2), message(1, created=5))
+
+    assert (first, again) == (2, 1)
+    assert backlog(new_uow) == 3
+
+
+def test_the_same_message_twice_in_one_call_is_added_once(new_uow: NewUow) -> None:
+    assert queue(new_uow, message(1), message(1)) == 1
+    assert backlog(new_uow) == 1
+
+
+def test_adding_nothing_adds_nothing(new_uow: NewUow) -> None:
+    assert queue(new_uow) == 0
+
+
+def test_claimed_message_reads_back_whole(new_uow: NewUow) -> None:
+    queue(new_uow, message(7))
+
+    with new_uow() as uow:
+        [batch] = uow.outbox.claim(at(1), WINDOW, lease_until=at(61))
+
+    assert (batch.channel, batch.address) == (Channel.SMS, ALICE)
+    assert [(c.message, c.attempts) for c in batch.messages] == [(message(7), 0)]
+    assert batch.messages[0].message.created_at.utcoffset() == timedelta(0)
+
+
+def test_an_address_is_not_claimed_before_its_oldest_message_is_a_window_old(new_uow: NewUow) -> None:
+    queue(new_uow, message(1, created=0))
+
+    assert claim(new_uow, at(0.5)) == []
+
+
+def test_a_due_address_is_claimed_with_all_its_messages_as_one_batch(new_uow: NewUow) -> None:
+    queue(new_uow, message(1, ALICE, created=0), message(2, ALICE, created=0.9), message(3, BOB, created=0.5))
+
+    claimed = claim(new_uow, at(1))
+
+    assert claimed == [(ALICE, (1, 2))]
+
+
+def test_a_claimed_batch_is_not_claimed_again_while_leased(new_uow: NewUow) -> None:
+    queue(new_uow, message(1))
+    claim(new_uow, at(1))
+
+    assert claim(new_uow, at(60)) == []
+    assert backlog(new_uow) == 0
+
+
+def test_a_batch_whose_lease_ran_out_is_claimed_again(new_uow: NewUow) -> None:
+    queue(new_uow, message(1))
+    claim(new_uow, at(1))
+
+    assert claim(new_uow, at(61)) == [(ALICE, (1,))]
+
+
+def test_a_sent_message_is_never_claimed_again(new_uow: NewUow) -> None:
+    queue(new_uow, message(1))
+    ids = claim_ids(new_uow, at(1))
+    with new_uow() as uow:
+        uow.outbox.mark_sent(ids, at(2))
+        uow.commit()
+
+    assert claim(new_uow, at(3600)) == []
+    assert backlog(new_uow) == 0
+
+
+def test_cancel_drops_only_the_pending_messages_of_that_incident(new_uow: NewUow) -> None:
+    queue(new_uow, message(1, ALICE))
+    claim(new_uow, at(1))
+    queue(
+        new_uow, message(1, BOB, created=2), message(1, BOB, level=2, created=2), message(2, BOB, created=2)
+    )
+
+    with new_uow() as uow:
+        cancelled = uow.outbox.cancel(IncidentId(1))
+        uow.commit()
+
+    assert cancelled == 2
+    assert claim(new_uow, at(61)) == [(ALICE, (1,)), (BOB, (2,))]
+
+
+def test_a_failed_message_is_retried_only_from_its_retry_time(new_uow: NewUow) -> None:
+    queue(new_uow, message(1))
+    ids = claim_ids(new_uow, at(1))
+
+    fail(new_uow, ids, retry_at=at(10))
+
+    assert claim(new_uow, at(9)) == []
+    with new_uow() as uow:
+        [batch] = uow.outbox.claim(at(10), WINDOW, lease_until=at(70))
+    assert [c.attempts for c in batch.messages] == [1]
+
+
+def test_a_message_failed_for_good_is_never_claimed_again(new_uow: NewUow) -> None:
+    queue(new_uow, message(1))
+    ids = claim_ids(new_uow, at(1))
+
+    fail(new_uow, ids, retry_at=None)
+
+    assert claim(new_uow, at(3600)) == []
+    assert backlog(new_uow) == 0
+
+
+def test_nothing_is_due_when_nothing_is_pending(new_uow: NewUow) -> None:
+    with new_uow() as uow:
+        assert uow.outbox.next_due(WINDOW) is None
+
+
+def test_a_new_message_is_due_a_window_after_it_was_queued(new_uow: NewUow) -> None:
+    queue(new_uow, message(1, ALICE, created=5), message(2, BOB, created=3))
+
+    with new_uow() as uow:
+        assert uow.outbox.next_due(WINDOW) == at(4)
+
+
+def test_a_failed_message_is_due_at_its_retry_time(new_uow: NewUow) -> None:
+    queue(new_uow, message(1))
+    fail(new_uow, claim_ids(new_uow, at(1)), retry_at=at(10))
+    queue(new_uow, message(2, BOB, created=20))
+
+    with new_uow() as uow:
+        assert uow.outbox.next_due(WINDOW) == at(10)
+
+
+def test_backlog_counts_messages_waiting_to_be_sent(new_uow: NewUow) -> None:
+    queue(new_uow, message(1, ALICE), message(2, ALICE, level=2), message(3, BOB, created=0.5))
+    claim(new_uow, at(1))
+
+    assert backlog(new_uow) == 1

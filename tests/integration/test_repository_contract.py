@@ -1,0 +1,303 @@
+"""One contract for the repositories, run against the in-memory fakes, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from domain import events
+from domain.model import (
+    Alert,
+    Channel,
+    Incident,
+    IncidentId,
+    IncidentState,
+    PersonId,
+    ServiceId,
+    ServiceState,
+    Step,
+)
+from domain.ports import OutboxMessage, UnitOfWork
+from tests.fakes import T0
+
+NewUow = Callable[[], UnitOfWork]
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def add_incident(new_uow: NewUow, service: str = "payments", **fields: Any) -> IncidentId:
+    incident = Incident(IncidentId(0), ServiceId(service), f"{service} is down", opened_at=T0)
+    for name, value in fields.items():
+        setattr(incident, name, value)
+    with new_uow() as uow:
+        uow.incidents.add(incident)
+        uow.commit()
+    return incident.id
+
+
+# Incidents
+
+
+def test_added_incident_gets_an_id_and_reads_back_with_every_field(new_uow: NewUow) -> None:
+    incident = Incident(
+        IncidentId(0),
+        ServiceId("payments"),
+        "payments is down",
+        opened_at=T0,
+        state=IncidentState.RESOLVED,
+        level=1,
+        round=2,
+        ack_deadline=at(600),
+        acknowledged_by=PersonId("alice"),
+        acknowledged_at=at(60),
+        resolved_by="prometheus",
+        resolved_at=at(120),
+        exhausted=True,
+    )
+    with new_uow() as uow:
+        uow.incidents.add(incident)
+        uow.commit()
+
+    with new_uow() as uow:
+        found = uow.incidents.get(incident.id)
+
+    assert incident.id > 0
+    assert found == incident
+
+
+def test_incident_datetimes_read_back_as_aware_utc(new_uow: NewUow) -> None:
+    incident_id = add_incident(new_uow, ack_deadline=at(600), acknowledged_at=at(60), resolved_at=at(120))
+
+    with new_uow() as uow:
+        found = uow.incidents.get(incident_id)
+
+    assert found is not None
+    stamps = [found.opened_at, found.ack_deadline, found.acknowledged_at, found.resolved_at]
+    assert all(s is not None and s.utcoffset() == timedelta(0) for s in stamps)
+
+
+def test_each_added_incident_gets_its_own_id(new_uow: NewUow) -> None:
+    first = add_incident(new_uow, "payments")
+    second = add_incident(new_uow, "search")
+
+    assert first != second
+
+
+def test_unknown_incident_is_none(new_uow: NewUow) -> None:
+    with new_uow() as uow:
+        assert uow.incidents.get(IncidentId(999)) is None
+
+
+def test_saved_incident_reads_back_changed(new_uow: NewUow) -> None:
+    incident_id = add_incident(new_uow)
+    with new_uow() as uow:
+        incident = uow.incidents.get(incident_id)
+        assert incident is not None
+        incident.acknowledge(PersonId("bob"), at(30))
+        uow.incidents.save(incident)
+        uow.commit()
+
+    with new_uow() as uow:
+        found = uow.incidents.get(incident_id)
+
+    assert found is not None
+    assert (found.state, found.acknowledged_by, found.acknowledged_at) == (
+        IncidentState.ACKNOWLEDGED,
+        "bob",
+        at(30),
+    )
+
+
+def test_pending_events_are_appended_to_the_timeline_in_order_and_cleared(new_uow: NewUow) -> None:
+    opened = events.IncidentOpened(at=T0, service_id="payments", summary="down")
+    received = events.AlertReceived(at=T0, summary="down", status="firing", source="prometheus")
+    acknowledged = events.IncidentAcknowledged(at=at(5), by="alice")
+    incident = Incident(IncidentId(0), ServiceId("payments"), "down", opened_at=T0, events=[opened, received])
+    with new_uow() as uow:
+        uow.incidents.add(incident)
+        assert incident.events == []
+        incident.record(acknowledged)
+        uow.incidents.save(incident)
+        assert incident.events == []
+        uow.commit()
+
+    with new_uow() as uow:
+        assert uow.timeline.of(incident.id) == [opened, received, acknowledged]
+
+
+def test_every_kind_of_event_reads_back_equal(new_uow: NewUow) -> None:
+    incident_id = add_incident(new_uow)
+    recorded = [
+        events.IncidentOpened(at=T0, service_id="payments", summary="down"),
+        events.AlertReceived(
+            at=T0, summary="down", status="firing", source="grafana", dedup_key="k", severity="p1"
+        ),
+        events.LevelPaged(
+            at=at(1), level=1, round=0, targets=("person:alice", "slack:#ops"), ack_deadline=at(900)
+        ),
+        events.TargetUnreachable(at=at(1), target="rotation:primary", reason="nobody is on call"),
+        events.NotificationSent(
+            at=at(2), channel="sms", address="+336", target="person:alice", level=1, round=0
+        ),
+        events.NotificationFailed(
+            at=at(3),
+            channel="email",
+            address="a@b",
+            target="person:alice",
+            level=1,
+            round=0,
+            reason="x",
+            permanent=True,
+        ),
+        events.IncidentAcknowledged(at=at(4), by="alice"),
+        events.IncidentResolved(at=at(5), by="alice", reason="fixed"),
+        events.EscalationExhausted(at=at(6), level=2, round=1),
+    ]
+    assert {type(e) for e in recorded} == set(events.ALL.values())
+    with new_uow() as uow:
+        for event in recorded:
+            uow.timeline.append(incident_id, event)
+        uow.commit()
+
+    with new_uow() as uow:
+        assert uow.timeline.of(incident_id) == recorded
+
+
+def test_timeline_of_an_incident_holds_only_its_events(new_uow: NewUow) -> None:
+    mine, other = add_incident(new_uow, "payments"), add_incident(new_uow, "search")
+    with new_uow() as uow:
+        uow.timeline.append(other, events.IncidentAcknowledged(at=T0, by="bob"))
+        uow.commit()
+
+    with new_uow() as uow:
+        assert uow.timeline.of(mine) == []
+
+
+def test_overdue_lists_triggered_incidents_past_their_deadline_oldest_first(new_uow: NewUow) -> None:
+    late = add_incident(new_uow, "a", ack_deadline=at(10), level=1, round=2)
+    later = add_incident(new_uow, "b", ack_deadline=at(5))
+    exactly_now = add_incident(new_uow, "c", ack_deadline=at(30))
+    add_incident(new_uow, "d", ack_deadline=at(31))
+    add_incident(new_uow, "e", ack_deadline=at(1), state=IncidentState.ACKNOWLEDGED)
+    add_incident(new_uow, "f")
+
+    with new_uow() as uow:
+        overdue = uow.incidents.overdue(at(30), limit=10)
+
+    assert overdue == [(later, Step(0, 0)), (late, Step(1, 2)), (exactly_now, Step(0, 0))]
+
+
+def test_overdue_returns_at_most_limit(new_uow: NewUow) -> None:
+    first = add_incident(new_uow, "a", ack_deadline=at(1))
+    add_incident(new_uow, "b", ack_deadline=at(2))
+
+    with new_uow() as uow:
+        assert uow.incidents.overdue(at(30), limit=1) == [(first, Step(0, 0))]
+
+
+def test_pending_deadlines_lists_every_triggered_incident_with_a_deadline(new_uow: NewUow) -> None:
+    due = add_incident(new_uow, "a", ack_deadline=at(-5))
+    future = add_incident(new_uow, "b", ack_deadline=at(600), level=1)
+    add_incident(new_uow, "c", ack_deadline=at(1), state=IncidentState.ACKNOWLEDGED)
+    add_incident(new_uow, "d", exhausted=True)
+
+    with new_uow() as uow:
+        pending = uow.incidents.pending_deadlines()
+
+    assert sorted(pending) == sorted([(due, Step(0, 0), at(-5)), (future, Step(1, 0), at(600))])
+
+
+def test_list_returns_incidents_in_the_given_states_newest_first(new_uow: NewUow) -> None:
+    older = add_incident(new_uow, "a")
+    add_incident(new_uow, "a", state=IncidentState.RESOLVED)
+    acknowledged = add_incident(new_uow, "b", state=IncidentState.ACKNOWLEDGED)
+    newer = add_incident(new_uow, "c")
+
+    with new_uow() as uow:
+        listed = uow.incidents.list([IncidentState.TRIGGERED, IncidentState.ACKNOWLEDGED])
+        limited = uow.incidents.list([IncidentState.TRIGGERED], limit=1)
+
+    assert [i.id for i in listed] == [newer, acknowledged, older]
+    assert [i.id for i in limited] == [newer]
+
+
+# Service states
+
+
+def test_locking_an_unknown_service_creates_it_healthy(new_uow: NewUow) -> None:
+    with new_uow() as uow:
+        state = uow.services.lock(ServiceId("payments"))
+        uow.commit()
+
+    with new_uow() as uow:
+        listed = uow.services.list()
+
+    assert state == ServiceState(ServiceId("payments"), None)
+    assert listed == [ServiceState(ServiceId("payments"), None)]
+
+
+def test_saved_service_state_keeps_its_open_incident(new_uow: NewUow) -> None:
+    incident_id = add_incident(new_uow, "search")
+    with new_uow() as uow:
+        uow.services.lock(ServiceId("payments"))
+        state = uow.services.lock(ServiceId("search"))
+        state.open_incident = incident_id
+        uow.services.save(state)
+        uow.commit()
+
+    with new_uow() as uow:
+        locked = uow.services.lock(ServiceId("search"))
+        listed = uow.services.list()
+
+    assert locked.open_incident == incident_id
+    assert [(s.service_id, s.open_incident) for s in listed] == [("payments", None), ("search", incident_id)]
+
+
+# The unit of work
+
+
+def test_leaving_the_unit_of_work_without_commit_stores_nothing(new_uow: NewUow) -> None:
+    incident = Incident(IncidentId(0), ServiceId("payments"), "down", opened_at=T0)
+    with new_uow() as uow:
+        uow.services.lock(ServiceId("payments"))
+        uow.incidents.add(incident)
+        uow.alerts.record(incident.id, Alert("down"), T0)
+        uow.timeline.append(incident.id, events.IncidentAcknowledged(at=T0, by="alice"))
+        uow.outbox.add([_message(incident.id)])
+
+    with new_uow() as uow:
+        assert uow.services.list() == []
+        assert uow.incidents.list(list(IncidentState)) == []
+        assert uow.incidents.get(incident.id) is None
+        assert uow.timeline.of(incident.id) == []
+        assert uow.outbox.backlog() == 0
+
+
+def test_an_error_in_the_unit_of_work_rolls_it_back(new_uow: NewUow) -> None:
+    with pytest.raises(RuntimeError), new_uow() as uow:
+        uow.services.lock(ServiceId("payments"))
+        raise RuntimeError("boom")
+
+    with new_uow() as uow:
+        assert uow.services.list() == []
+
+
+def test_work_after_a_commit_is_kept_only_when_committed_again(new_uow: NewUow) -> None:
+    with new_uow() as uow:
+        uow.services.lock(ServiceId("payments"))
+        uow.commit()
+        uow.services.lock(ServiceId("search"))
+
+    with new_uow() as uow:
+        assert [s.service_id for s in uow.services.list()] == ["payments"]
+
+
+def _message(incident_id: IncidentId) -> OutboxMessage:
+    return OutboxMessage(
+        incident_id, ServiceId("payments"), "down", 1, 0, Channel.SMS, "+336", "sms:+336", T0
+    )
