@@ -119,7 +119,8 @@ class Outbox(Protocol):
         ...
 
     def cancel(self, incident_id: IncidentId) -> int:
-        """Drop the incident's messages that have not been handed to a sender yet."""
+        """Drop the incident's messages not sent yet, in a sender's hands included: a failure of
+        one of those is then final, never retried after the ack."""
         ...
 
     def claim(self, now: datetime, bundle_window_s: float, lease_until: datetime) -> list[Batch]:
@@ -134,7 +135,8 @@ class Outbox(Protocol):
     def mark_sent(self, ids: Sequence[int], at: datetime) -> None: ...
 
     def mark_failed(self, ids: Sequence[int], reason: str, retry_at: datetime | None) -> None:
-        """Record a failed attempt: retry at `retry_at`, or give up for good when it is None."""
+        """Record a failed attempt of claimed messages: retry at `retry_at`, or give up for good when
+        it is None. Messages cancelled meanwhile stay cancelled."""
         ...
 
     def next_due(self, bundle_window_s: float) -> datetime | None:

@@ -208,7 +208,8 @@ class _Outbox:
         return added
 
     def cancel(self, incident_id: IncidentId) -> int:
-        rows = [r for r in self._pending() if r.message.incident_id == incident_id]
+        unsent = [r for r in self.s.outbox if r.status in ("pending", "sending")]
+        rows = [r for r in unsent if r.message.incident_id == incident_id]
         for r in rows:
             r.status = "cancelled"
         return len(rows)
@@ -238,6 +239,8 @@ class _Outbox:
 
     def mark_failed(self, ids: Sequence[int], reason: str, retry_at: datetime | None) -> None:
         for r in self._rows(ids):
+            if r.status != "sending":
+                continue
             r.attempts += 1
             r.last_error = reason
             r.status = "pending" if retry_at is not None else "failed"

@@ -41,10 +41,11 @@ class SqlOutbox:
         return len(self._conn.execute(query).all())
 
     def cancel(self, incident_id: IncidentId) -> int:
-        """Cancel the incident's pending messages; those being sent or done are left alone."""
+        """Cancel the incident's messages not sent yet, those in a sender's hands included."""
+        unsent = outbox.c.status.in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value])
         query = (
             update(outbox)
-            .where(outbox.c.incident_id == incident_id, outbox.c.status == OutboxStatus.PENDING.value)
+            .where(outbox.c.incident_id == incident_id, unsent)
             .values(status=OutboxStatus.CANCELLED.value, lease_until=None)
         )
         return self._conn.execute(query).rowcount
@@ -71,7 +72,9 @@ class SqlOutbox:
 
     def mark_failed(self, ids: Sequence[int], reason: str, retry_at: datetime | None) -> None:
         status = OutboxStatus.FAILED if retry_at is None else OutboxStatus.PENDING
-        query = update(outbox).where(outbox.c.id.in_(list(ids)))
+        # A message cancelled while it was being sent stays cancelled: no retry after an ack.
+        in_flight = outbox.c.status == OutboxStatus.SENDING.value
+        query = update(outbox).where(outbox.c.id.in_(list(ids)), in_flight)
         self._conn.execute(
             query.values(
                 status=status.value,

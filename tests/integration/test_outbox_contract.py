@@ -135,7 +135,7 @@ def test_a_sent_message_is_never_claimed_again(new_uow: NewUow) -> None:
     assert backlog(new_uow) == 0
 
 
-def test_cancel_drops_only_the_pending_messages_of_that_incident(new_uow: NewUow) -> None:
+def test_cancel_drops_every_unsent_message_of_that_incident_only(new_uow: NewUow) -> None:
     queue(new_uow, message(1, ALICE))
     claim(new_uow, at(1))
     queue(
@@ -146,8 +146,21 @@ def test_cancel_drops_only_the_pending_messages_of_that_incident(new_uow: NewUow
         cancelled = uow.outbox.cancel(IncidentId(1))
         uow.commit()
 
-    assert cancelled == 2
-    assert claim(new_uow, at(61)) == [(ALICE, (1,)), (BOB, (2,))]
+    assert cancelled == 3
+    assert claim(new_uow, at(61)) == [(BOB, (2,))]
+
+
+def test_a_message_cancelled_in_flight_is_not_retried_when_its_send_fails(new_uow: NewUow) -> None:
+    queue(new_uow, message(1))
+    ids = claim_ids(new_uow, at(1))
+    with new_uow() as uow:
+        uow.outbox.cancel(IncidentId(1))
+        uow.commit()
+
+    fail(new_uow, ids, retry_at=at(2))
+
+    assert claim(new_uow, at(3600)) == []
+    assert backlog(new_uow) == 0
 
 
 def test_a_failed_message_is_retried_only_from_its_retry_time(new_uow: NewUow) -> None:
