@@ -10,6 +10,7 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(BIN)/ruff check domain adapters bot tests
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed

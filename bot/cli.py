@@ -38,8 +38,13 @@ def _config(path: Path) -> PagerConfig:
     try:
         return load_config(path)
     except ConfigError as exc:
-        errors.print(f"[red]invalid config[/red]\n{exc}", highlight=False)
+        errors.print(f"[red]invalid config[/red]\n{exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
+
+
+def _count(n: int, forms: str) -> str:
+    one, many = forms.split("/")
+    return f"{n} {one if n == 1 else many}"
 
 
 def safe_url(url: str) -> str:
@@ -73,11 +78,16 @@ def check_config(path: Annotated[Path, typer.Argument(help="The YAML file to che
     """Load a config file and report every problem in it, with its path."""
     loaded = _config(path)
     c = loaded.catalog
-    console.print(
-        f"{path}: OK — {len(c.people)} people, {len(c.rotations)} rotations, "
-        f"{len(c.policies)} escalation policies, {len(c.services)} services",
-        highlight=False,
+    counts = ", ".join(
+        _count(n, word)
+        for n, word in [
+            (len(c.people), "person/people"),
+            (len(c.rotations), "rotation/rotations"),
+            (len(c.policies), "escalation policy/escalation policies"),
+            (len(c.services), "service/services"),
+        ]
     )
+    console.print(f"{path}: OK — {counts}", highlight=False, soft_wrap=True)
     for service in sorted(c.services.values(), key=lambda s: s.id):
         if service.id not in loaded.integration_keys.values():
             console.print(f"warning: services.{service.id} has no integration key: no monitor can page it")

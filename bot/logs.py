@@ -27,3 +27,5 @@ def configure_logging(log_format: str = "console", level: int = logging.INFO) ->
     logging.basicConfig(
         level=level, stream=sys.stdout, format="%(asctime)s [%(levelname)s] %(name)s: %(message)s"
     )
+    # APScheduler narrates every job run at INFO; its warnings and errors still show.
+    logging.getLogger("apscheduler").setLevel(max(level, logging.WARNING))

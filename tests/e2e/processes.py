@@ -1,0 +1,90 @@
+"""Real `pager serve` processes for end-to-end tests: start, wait until healthy, read their page log, kill."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx2
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class Server:
+    """A home (config, database, working directory) that `pager serve` runs in, maybe several times."""
+
+    def __init__(self, workdir: Path, env: dict[str, str], config_text: str | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.workdir = workdir
+        self.command = [sys.executable, "-m", "bot", "serve"]
+        if config_text is not None:
+            config = workdir / "pager.yaml"
+            config.write_text(config_text)
+            self.command += ["--config", str(config)]
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("PAGER_")}
+        self.env.update(PAGER_BIND=f"127.0.0.1:{self.port}", PAGER_LOG_FORMAT="json", PYTHONUNBUFFERED="1")
+        self.env.update(env)
+        self.env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+        self.runs: list[tuple[subprocess.Popen[bytes], Path]] = []
+
+    def start(self) -> None:
+        log = self.workdir / f"run{len(self.runs)}.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                self.command, cwd=self.workdir, env=self.env, stdout=out, stderr=subprocess.STDOUT
+            )
+        self.runs.append((process, log))
+        wait_for(self.healthy, 30, "the server to answer /healthz")
+
+    def healthy(self) -> bool:
+        if self.runs and self.runs[-1][0].poll() is not None:
+            raise AssertionError(f"the server exited:\n{self.runs[-1][1].read_text()}")
+        try:
+            return httpx2.get(f"{self.url}/healthz", timeout=1).status_code == 200
+        except httpx2.HTTPError:
+            return False
+
+    def log_entries(self, run: int) -> list[dict[str, Any]]:
+        lines = self.runs[run][1].read_text().splitlines()
+        return [json.loads(line) for line in lines if line.startswith("{")]
+
+    def pages_to(self, address: str, run: int) -> int:
+        return sum(1 for e in self.log_entries(run) if e.get("event") == "page" and e.get("to") == address)
+
+    def kill(self) -> None:
+        process = self.runs[-1][0]
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+
+    def stop(self) -> None:
+        for process, _ in self.runs:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
