@@ -7,7 +7,6 @@ hands the job to a thread, so a crash at that moment would otherwise lose it).
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -66,18 +65,27 @@ class ApschedulerAckTimer:
             self._scheduler.shutdown(wait=True)
 
     def schedule(self, incident_id: IncidentId, step: Step, at: datetime) -> None:
-        self._scheduler.add_job(
-            fire_ack_timeout,
-            "date",
-            run_date=at,
-            args=[int(incident_id), step.level, step.round],
-            id=_job_id(incident_id),
-            replace_existing=True,
-        )
+        # Called after the incident committed: failing here must not fail the caller's request,
+        # and loses nothing, since the sweep finds the overdue incident on the database.
+        try:
+            self._scheduler.add_job(
+                fire_ack_timeout,
+                "date",
+                run_date=at,
+                args=[int(incident_id), step.level, step.round],
+                id=_job_id(incident_id),
+                replace_existing=True,
+            )
+        except Exception:
+            _log.exception("could not schedule a wake-up; the sweep will catch it", incident=int(incident_id))
 
     def cancel(self, incident_id: IncidentId) -> None:
-        with contextlib.suppress(JobLookupError):
+        try:
             self._scheduler.remove_job(_job_id(incident_id), jobstore="default")
+        except JobLookupError:
+            pass
+        except Exception:  # a stale wake-up is harmless: a timeout for a settled incident changes nothing
+            _log.exception("could not cancel a wake-up", incident=int(incident_id))
 
 
 def _job_id(incident_id: IncidentId) -> str:

@@ -39,6 +39,15 @@ class IncidentAlreadyResolved(Conflict):
         self.incident_id = incident_id
 
 
+class SweepFailed(PagerError):
+    """Some overdue incidents could not be re-driven; the others were."""
+
+    def __init__(self, failures: list[tuple[int, Exception]]) -> None:
+        listed = ", ".join(f"#{incident_id}: {type(exc).__name__}: {exc}" for incident_id, exc in failures)
+        super().__init__(f"{len(failures)} overdue incident(s) could not be re-driven ({listed})")
+        self.failures = failures
+
+
 class InvalidPolicy(PagerError, ValueError):
     """An escalation policy that could not page anyone."""
 

@@ -83,6 +83,7 @@ class IncidentResolved(Event):
 class EscalationExhausted(Event):
     level: int
     round: int
+    reason: str = "every level and round was paged"
 
 
 ALL: dict[str, type[Event]] = {

@@ -232,10 +232,14 @@ class Incident:
             return Step(fired.level + 1, fired.round)
         if fired.round < policy.repeat:
             return Step(0, fired.round + 1)
+        self.give_up(now)
+        return None
+
+    def give_up(self, now: datetime, reason: str = "every level and round was paged") -> None:
+        """Stop escalating, saying so on the timeline: an unacknowledged incident never goes quiet."""
         self.ack_deadline = None
         self.exhausted = True
-        self.record(EscalationExhausted(at=now, level=fired.level + 1, round=fired.round))
-        return None
+        self.record(EscalationExhausted(at=now, level=self.level + 1, round=self.round, reason=reason))
 
     def awaits(self, step: Step) -> bool:
         """Is the incident waiting for an acknowledgement of exactly this step?"""

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from domain import events
-from domain.errors import IncidentNotFound
+from domain.errors import IncidentNotFound, SweepFailed
 from domain.model import (
     Alert,
     AlertStatus,
@@ -84,10 +84,16 @@ class Pager:
             except IncidentNotFound:
                 return
             early_deadline = incident.ack_deadline if incident.awaits(fired) else None
-            policy = self.catalog.policy_for(self.catalog.service(incident.service_id))
-            step = incident.next_step(fired, now, policy)
-            if step is not None:
-                self._page_level(uow, incident, policy, step, now)
+            service = self.catalog.services.get(incident.service_id)
+            if service is None:  # removed from the config while its incident was open
+                step = None
+                if incident.is_due(fired, now):
+                    incident.give_up(now, reason="the service is no longer in the config")
+            else:
+                policy = self.catalog.policy_for(service)
+                step = incident.next_step(fired, now, policy)
+                if step is not None:
+                    self._page_level(uow, incident, policy, step, now)
             if incident.events:
                 uow.incidents.save(incident)
                 uow.commit()
@@ -124,8 +130,14 @@ class Pager:
         """Re-drive every incident whose deadline passed without its wake-up (lost in a crash, say)."""
         with self._uow() as uow:
             overdue = uow.incidents.overdue(self._clock.now(), limit)
+        failures: list[tuple[IncidentId, Exception]] = []
         for incident_id, step in overdue:
-            self.on_ack_timeout(incident_id, step)
+            try:
+                self.on_ack_timeout(incident_id, step)
+            except Exception as exc:  # one broken incident must not hold back the others
+                failures.append((incident_id, exc))
+        if failures:
+            raise SweepFailed(failures)
         return len(overdue)
 
     def reschedule_all(self) -> int:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
+import pytest
+
+from domain.errors import SweepFailed
+from domain.events import EscalationExhausted
 from domain.model import Alert, IncidentId, Step
+from domain.pager import Pager
 from tests.fakes import T0
-from tests.unit.conftest import World
+from tests.unit.conftest import World, make_world
 
 LEVEL_1_DEADLINE = T0 + timedelta(minutes=15)
 BOB_EMAIL = ("email", "bob@example.com", (1,))
@@ -109,3 +115,35 @@ def test_exhausted_incident_is_neither_swept_nor_rescheduled(world: World) -> No
 
     assert (world.pager.sweep_overdue(), world.pager.reschedule_all()) == (0, 0)
     assert world.timer.scheduled == {}
+
+
+def test_sweep_drives_every_overdue_incident_even_when_one_fails() -> None:
+    w = make_world()
+    w.pager.on_alert("payments", Alert("DB down"))
+    w.pager.on_alert("search", Alert("slow"))
+    w.timer.scheduled.clear()
+    w.clock.advance(timedelta(minutes=15))
+    broken = Pager(
+        replace(w.pager.catalog, policies={}), w.uow, w.clock, w.timer
+    )  # a catalog whose policies went missing: every re-drive fails
+
+    with pytest.raises(SweepFailed) as failed:
+        broken.sweep_overdue()
+
+    assert sorted(i for i, _ in failed.value.failures) == [1, 2]
+
+
+def test_timeout_of_an_incident_whose_service_left_the_config_stops_and_says_why() -> None:
+    w = make_world()
+    w.pager.on_alert("payments", Alert("DB down"))
+    w.clock.advance(timedelta(minutes=15))
+    without_payments = {k: v for k, v in w.pager.catalog.services.items() if k != "payments"}
+    pager = Pager(replace(w.pager.catalog, services=without_payments), w.uow, w.clock, w.timer)
+
+    pager.on_ack_timeout(IncidentId(1), Step(0, 0))
+
+    with w.uow() as uow:
+        incident = uow.incidents.get(IncidentId(1))
+        last = uow.timeline.of(IncidentId(1))[-1]
+    assert incident is not None and incident.exhausted and incident.ack_deadline is None
+    assert isinstance(last, EscalationExhausted) and "no longer in the config" in last.reason

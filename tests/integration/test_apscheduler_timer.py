@@ -1,0 +1,110 @@
+"""The APScheduler timer on a real database: wake-ups fire on time, survive a restart, and can be cancelled."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine
+
+from adapters.apscheduler_timer import ApschedulerAckTimer
+from adapters.db import make_engine, upgrade
+from domain.model import IncidentId, Step
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.fired: list[tuple[IncidentId, Step]] = []
+        self.event = threading.Event()
+
+    def __call__(self, incident_id: IncidentId, step: Step) -> None:
+        self.fired.append((incident_id, step))
+        self.event.set()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def started(engine: Engine, recorder: Recorder) -> ApschedulerAckTimer:
+    timer = ApschedulerAckTimer(engine, sweep_interval=timedelta(hours=1))
+    timer.start(recorder, sweep=lambda: None)
+    return timer
+
+
+def soon(seconds: float = 0.3) -> datetime:
+    return datetime.now(UTC) + timedelta(seconds=seconds)
+
+
+def test_a_scheduled_wake_up_fires_with_its_incident_and_step(engine: Engine) -> None:
+    recorder = Recorder()
+    timer = started(engine, recorder)
+    try:
+        timer.schedule(IncidentId(7), Step(1, 2), soon())
+
+        assert recorder.event.wait(10)
+    finally:
+        timer.shutdown()
+    assert recorder.fired == [(IncidentId(7), Step(1, 2))]
+
+
+def test_a_cancelled_wake_up_does_not_fire(engine: Engine) -> None:
+    recorder = Recorder()
+    timer = started(engine, recorder)
+    try:
+        timer.schedule(IncidentId(7), Step(0, 0), soon(0.5))
+        timer.cancel(IncidentId(7))
+        timer.schedule(IncidentId(8), Step(0, 0), soon(1.0))
+
+        assert recorder.event.wait(10)
+    finally:
+        timer.shutdown()
+    assert recorder.fired == [(IncidentId(8), Step(0, 0))]
+
+
+def test_rescheduling_an_incident_replaces_its_wake_up(engine: Engine) -> None:
+    recorder = Recorder()
+    timer = started(engine, recorder)
+    try:
+        timer.schedule(IncidentId(7), Step(0, 0), soon(0.3))
+        timer.schedule(IncidentId(7), Step(1, 0), soon(0.6))
+
+        assert recorder.event.wait(10)
+        timer.schedule(IncidentId(99), Step(0, 0), soon(0.8))  # a marker after which nothing else may come
+        recorder.event.clear()
+        assert recorder.event.wait(10)
+    finally:
+        timer.shutdown()
+    assert recorder.fired == [(IncidentId(7), Step(1, 0)), (IncidentId(99), Step(0, 0))]
+
+
+def test_a_wake_up_due_while_no_scheduler_ran_fires_at_the_next_start(engine: Engine) -> None:
+    first = started(engine, Recorder())
+    first.schedule(IncidentId(5), Step(0, 0), soon(0.5))
+    first.shutdown()  # down before the deadline
+    time.sleep(1.0)  # the deadline passes while nothing runs
+
+    recorder = Recorder()
+    second = started(engine, recorder)
+    try:
+        assert recorder.event.wait(10)
+    finally:
+        second.shutdown()
+    assert recorder.fired == [(IncidentId(5), Step(0, 0))]
+
+
+def test_the_sweep_runs_at_start(engine: Engine) -> None:
+    swept = threading.Event()
+    timer = ApschedulerAckTimer(engine, sweep_interval=timedelta(hours=1))
+    timer.start(Recorder(), sweep=swept.set)
+    try:
+        assert swept.wait(10)
+    finally:
+        timer.shutdown()
