@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class PagerError(Exception):
     """Base of every error the domain raises on purpose."""
@@ -42,10 +44,10 @@ class IncidentAlreadyResolved(Conflict):
 class SweepFailed(PagerError):
     """Some overdue incidents could not be re-driven; the others were."""
 
-    def __init__(self, failures: list[tuple[int, Exception]]) -> None:
+    def __init__(self, failures: Sequence[tuple[int, Exception]]) -> None:
         listed = ", ".join(f"#{incident_id}: {type(exc).__name__}: {exc}" for incident_id, exc in failures)
         super().__init__(f"{len(failures)} overdue incident(s) could not be re-driven ({listed})")
-        self.failures = failures
+        self.failures = list(failures)
 
 
 class InvalidPolicy(PagerError, ValueError):

@@ -1,4 +1,4 @@
-"""The APScheduler timer on a real database: wake-ups fire on time, survive a restart, and can be cancelled."""
+"""The APScheduler timer on a real database: wake-ups fire, survive a restart, and can be cancelled."""
 
 from __future__ import annotations
 
