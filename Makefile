@@ -9,13 +9,13 @@ run: $(VENV)/.installed
 	$(BIN)/pager serve
 
 test: $(VENV)/.installed
-	$(BIN)/ruff check domain adapters bot tests
+	$(BIN)/ruff check domain adapters bot tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check domain adapters bot tests
-	$(BIN)/ruff format --check domain adapters bot tests
+	$(BIN)/ruff check domain adapters bot tests bench
+	$(BIN)/ruff format --check domain adapters bot tests bench
 	$(BIN)/mypy
 
 $(VENV)/.installed: pyproject.toml

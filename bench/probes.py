@@ -1,0 +1,98 @@
+"""Where the harness sees pages and timelines: the server's page log and its database, read-only.
+
+Pages are read from the console notifier's JSON log lines for now; when the SMS and Slack senders
+exist, a probe reading what their fake servers received can stand in for `LogPageProbe`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import func, select
+
+from adapters.db import make_engine
+from adapters.db.event_codec import decode
+from adapters.db.tables import incidents, timeline
+from bench.servers import Process
+from domain.events import LevelPaged
+
+
+class PageProbe(Protocol):
+    def first_pages(self) -> dict[int, float]:
+        """Incident id → wall-clock time (epoch seconds) the first page naming it reached its address."""
+        ...
+
+    def pages_to(self, address: str) -> int:
+        """How many messages reached `address`."""
+        ...
+
+
+class LogPageProbe:
+    """Pages as the console notifier logged them (one JSON line per message, ISO UTC timestamp)."""
+
+    def __init__(self, server: Process) -> None:
+        self._server = server
+
+    def _pages(self) -> list[dict[str, object]]:
+        return [e for e in self._server.log_entries() if e.get("event") == "page"]
+
+    def first_pages(self) -> dict[int, float]:
+        first: dict[int, float] = {}
+        for page in self._pages():
+            at = datetime.fromisoformat(str(page["timestamp"])).timestamp()
+            for incident_id in page["incidents"]:  # type: ignore[attr-defined]
+                first[int(incident_id)] = min(at, first.get(int(incident_id), at))
+        return first
+
+    def pages_to(self, address: str) -> int:
+        return sum(1 for page in self._pages() if page.get("to") == address)
+
+
+@dataclass
+class Escalations:
+    """Per incident: the level-1 deadline and when each level-2 page happened."""
+
+    deadlines: dict[int, datetime] = field(default_factory=dict)
+    second_level: dict[int, list[datetime]] = field(default_factory=lambda: defaultdict(list))
+
+
+class Database:
+    """Read-only queries on a pager database, for checking outcomes after a scenario."""
+
+    def __init__(self, url: str) -> None:
+        self._engine = make_engine(url)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def escalations(self) -> Escalations:
+        found = Escalations()
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(timeline.c.incident_id, timeline.c.at, timeline.c.data).where(
+                    timeline.c.kind == "LevelPaged"
+                )
+            )
+            for incident_id, at, data in rows:
+                event = decode("LevelPaged", at, data)
+                assert isinstance(event, LevelPaged)
+                if event.level == 1 and event.round == 0:
+                    found.deadlines[incident_id] = event.ack_deadline
+                elif event.level == 2 and event.round == 0:
+                    found.second_level[incident_id].append(event.at)
+        return found
+
+    def incidents_of(self, service_id: str) -> list[int]:
+        with self._engine.connect() as conn:
+            query = select(incidents.c.id).where(incidents.c.service_id == service_id)
+            return list(conn.execute(query).scalars())
+
+    def events_of(self, incident_ids: list[int], kind: str) -> int:
+        with self._engine.connect() as conn:
+            query = select(func.count()).where(
+                timeline.c.incident_id.in_(incident_ids), timeline.c.kind == kind
+            )
+            return int(conn.execute(query).scalar_one())

@@ -1,0 +1,173 @@
+"""Scenarios 2-5: page latency at a steady rate, timer precision, an alert storm, and peak memory."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import configs
+from bench.load import Run, open_loop, percentile
+from bench.probes import Database, Escalations, LogPageProbe
+from bench.servers import pager_server
+from bench.sizes import Sizes
+
+PATH = "/webhooks/generic"
+BUNDLE_WINDOW_S = 1.0  # the server runs with the default PAGER_BUNDLE_WINDOW
+
+
+@dataclass(frozen=True)
+class PageRow:
+    database: str
+    alerts: int
+    rate: float
+    paged: int
+    p50: float  # ms, alert accepted → page received
+    p99: float
+    max: float
+
+
+@dataclass(frozen=True)
+class TimerRow:
+    database: str
+    incidents: int
+    spread: float  # s between the first and the last deadline
+    p50: float  # ms late
+    p99: float
+    max: float
+    missed: int
+    duplicates: int
+    peak_rss_mb: float
+
+
+@dataclass(frozen=True)
+class StormRow:
+    database: str
+    alerts: int
+    accepted: int
+    seconds: float  # until the last alert was answered
+    incidents: int
+    recorded: int  # AlertReceived events on the incident's timeline
+    pages: dict[str, int]  # messages per level-1 address
+    peak_rss_mb: float
+
+
+def opening(i: int) -> tuple[str, object, str]:
+    """Service i's first alert: it opens an incident."""
+    service = configs.service_name(i)
+    return PATH, {"summary": f"{service} is down"}, configs.key_of(service)
+
+
+def wait_until(condition: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.25)
+    return condition()
+
+
+def _opened(run: Run) -> dict[int, float]:
+    """Incident id → when the alert that opened it was accepted."""
+    return {
+        int(str(r.json()["incident_id"])): r.accepted_at
+        for r in run.replies
+        if r.status == 202 and r.json().get("result") == "opened"
+    }
+
+
+def page_latency(database: str, url: str, workdir: Path, sizes: Sizes) -> PageRow:
+    """Alerts at a steady rate, each opening an incident paged to its own address."""
+    count = int(sizes.page_rate * sizes.page_seconds)
+    with pager_server(workdir, configs.page_latency(count), url, f"pages-{database}") as server:
+        run = asyncio.run(open_loop(server.port, opening, sizes.page_rate, count, sizes.connections))
+        opened, probe = _opened(run), LogPageProbe(server)
+        wait_until(
+            lambda: len(probe.first_pages().keys() & opened.keys()) == len(opened), 10 + 2 * BUNDLE_WINDOW_S
+        )
+        paged = probe.first_pages()
+    latencies = [(paged[i] - at) * 1000 for i, at in opened.items() if i in paged]
+    return PageRow(
+        database,
+        count,
+        run.rate,
+        len(latencies),
+        percentile(latencies, 50),
+        percentile(latencies, 99),
+        max(latencies, default=0.0),
+    )
+
+
+def timer_precision(database: str, url: str, workdir: Path, sizes: Sizes) -> TimerRow:
+    """Open incidents spread over `timer_spread` s; level 1 times out once all are open; measure level 2."""
+    n, spread = sizes.timer_incidents, sizes.timer_spread
+    ack_timeout = spread + max(2, spread // 4)  # the last incident opens before the first deadline passes
+    with pager_server(workdir, configs.timer(n, ack_timeout), url, f"timer-{database}") as server:
+        rate = n / spread
+        run = asyncio.run(open_loop(server.port, opening, rate, n, sizes.connections))
+        opened, db = _opened(run), Database(url)
+        try:
+            last_deadline = time.time() + ack_timeout
+            wait_until(lambda: _all_escalated(db, opened), last_deadline - time.time() + 30)
+            escalations = db.escalations()
+        finally:
+            db.close()
+        peak = server.peak_rss_mb()
+    return _timer_row(database, opened, escalations, peak)
+
+
+def _all_escalated(db: Database, opened: dict[int, float]) -> bool:
+    return len(db.escalations().second_level.keys() & opened.keys()) == len(opened)
+
+
+def _timer_row(database: str, opened: dict[int, float], found: Escalations, peak: float) -> TimerRow:
+    late: list[float] = []
+    missed = duplicates = 0
+    for incident_id in opened:
+        paged = found.second_level.get(incident_id, [])
+        if not paged:
+            missed += 1
+            continue
+        duplicates += len(paged) - 1
+        late.append((min(paged) - found.deadlines[incident_id]).total_seconds() * 1000)
+    deadlines = [found.deadlines[i] for i in opened if i in found.deadlines]
+    spread = (max(deadlines) - min(deadlines)).total_seconds() if deadlines else 0.0
+    return TimerRow(
+        database,
+        len(opened),
+        spread,
+        percentile(late, 50),
+        percentile(late, 99),
+        max(late, default=0.0),
+        missed,
+        duplicates,
+        peak,
+    )
+
+
+def storm(database: str, url: str, workdir: Path, sizes: Sizes) -> StormRow:
+    """`storm_alerts` alerts for one service within `storm_seconds`, each with its own dedup key."""
+    n = sizes.storm_alerts
+    key = configs.key_of("storm")
+
+    def alert(i: int) -> tuple[str, object, str]:
+        return PATH, {"summary": f"storm alert {i}", "dedup_key": f"storm-{i}"}, key
+
+    with pager_server(workdir, configs.storm(), url, f"storm-{database}") as server:
+        run = asyncio.run(open_loop(server.port, alert, n / sizes.storm_seconds, n, sizes.connections))
+        probe = LogPageProbe(server)
+        # Wait for the bundle to leave, then a little longer, so that a duplicate page would show.
+        wait_until(lambda: all(probe.pages_to(a) for a in configs.STORM_ADDRESSES), 5 + BUNDLE_WINDOW_S)
+        time.sleep(BUNDLE_WINDOW_S)
+        pages = {address: probe.pages_to(address) for address in configs.STORM_ADDRESSES}
+        peak = server.peak_rss_mb()
+    db = Database(url)
+    try:
+        incidents = db.incidents_of("storm")
+        recorded = db.events_of(incidents, "AlertReceived")
+    finally:
+        db.close()
+    accepted = run.statuses().get(202, 0)
+    return StormRow(database, n, accepted, run.elapsed, len(incidents), recorded, pages, peak)
