@@ -49,7 +49,11 @@ class Process:
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
-        self._wait_healthy(timeout=60)
+        try:
+            self._wait_healthy(timeout=60)
+        except RuntimeError:
+            self.stop()
+            raise
 
     def _wait_healthy(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout

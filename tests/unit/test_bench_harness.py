@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bench.ingest import IngestRow
 from bench.load import _parse_head, percentile
+from bench.profile import summarize
 from bench.report import END, START, Results, targets_table, write
 from tests.unit.test_layers import imports
 
@@ -63,3 +64,16 @@ def test_the_pager_never_imports_the_bench_harness() -> None:
     packages = ("domain", "adapters", "bot")
     offenders = [where for package in packages for where, name in imports(package) if name == "bench"]
     assert offenders == []
+
+
+def test_profile_summary_counts_innermost_frames_and_frames_on_the_stack() -> None:
+    raw = [
+        "thread (0x1);on_alert (/src/domain/pager.py:60);execute (/x/site-packages/psycopg/c.py:9) 3",
+        "thread (0x1);on_alert (/src/domain/pager.py:60) 1",
+    ]
+
+    summary = summarize(raw)
+
+    assert summary.samples == 4
+    assert summary.own["execute (psycopg/c.py)"] == 3
+    assert summary.within["on_alert (domain/pager.py)"] == 4
