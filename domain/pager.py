@@ -247,4 +247,5 @@ def _received(alert: Alert, now: datetime) -> events.AlertReceived:
         source=alert.source,
         dedup_key=alert.dedup_key,
         severity=alert.severity,
+        details=dict(alert.details),
     )
