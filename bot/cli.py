@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.engine import make_url
 
+from adapters.db.process_lock import DatabaseInUse, SqliteProcessLock
 from bot.config import ConfigError, PagerConfig, load_config
 from bot.settings import Settings, SettingsError
 
@@ -62,6 +63,12 @@ def serve(config: ConfigOption = None) -> None:
 
     settings = _settings(config)
     configure_logging(settings.log_format)
+    if make_url(settings.database_url).get_backend_name() == "sqlite":
+        try:
+            SqliteProcessLock(settings.database_url).acquire()  # held until this process exits
+        except DatabaseInUse as exc:
+            errors.print(f"[red]cannot start[/red] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
     runtime = bootstrap(settings, config=_config(settings.config_path))
     host, port = settings.host_port
     structlog.get_logger("pager").info(
