@@ -270,13 +270,16 @@ class InMemoryUnitOfWork:
 
     def __enter__(self) -> Self:
         self.store.lock.acquire()
+        self._begin()
+        return self
+
+    def _begin(self) -> None:
         self._work = copy.deepcopy(self.store)
         self.services = _Services(self._work)
         self.timeline = _Timeline(self._work)
         self.incidents = _Incidents(self._work, self.timeline)
         self.alerts = _Alerts(self._work)
         self.outbox = _Outbox(self._work)
-        return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -287,9 +290,4 @@ class InMemoryUnitOfWork:
         for name, value in vars(self._work).items():
             if name != "lock":
                 setattr(self.store, name, value)
-        self._work = copy.deepcopy(self.store)
-        self.services = _Services(self._work)
-        self.timeline = _Timeline(self._work)
-        self.incidents = _Incidents(self._work, self.timeline)
-        self.alerts = _Alerts(self._work)
-        self.outbox = _Outbox(self._work)
+        self._begin()

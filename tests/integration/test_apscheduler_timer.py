@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine
 
 from adapters.apscheduler_timer import ApschedulerAckTimer
-from adapters.db import make_engine, upgrade
 from domain.model import IncidentId, Step
 
 
@@ -26,11 +24,8 @@ class Recorder:
 
 
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
+def engine(migrated_engine: Engine) -> Engine:
+    return migrated_engine
 
 
 def started(engine: Engine, recorder: Recorder) -> ApschedulerAckTimer:
