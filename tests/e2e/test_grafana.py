@@ -157,3 +157,23 @@ def test_a_body_over_one_mebibyte_is_refused_with_413(sqlite_harness: Harness) -
     payload["message"] = "x" * (1024 * 1024)
 
     assert post(sqlite_harness, json.dumps(payload).encode()).status_code == 413
+
+
+def test_a_mixed_notification_keeps_the_incident_while_one_alert_fires(sqlite_harness: Harness) -> None:
+    post(sqlite_harness, json.dumps(grafana()).encode())
+    mixed = grafana()
+    mixed["alerts"][0]["status"] = "resolved"
+
+    response = post(sqlite_harness, json.dumps(mixed).encode())
+
+    assert [a["result"] for a in response.json()["alerts"]] == ["appended", "appended"]
+    assert [i["state"] for i in incidents(sqlite_harness)] == ["triggered"]
+
+
+def test_a_truncated_notification_is_accepted_with_the_alerts_it_carries(sqlite_harness: Harness) -> None:
+    payload = {**grafana(), "truncatedAlerts": 7}
+
+    response = post(sqlite_harness, json.dumps(payload).encode())
+
+    assert response.status_code == 202
+    assert len(response.json()["alerts"]) == 2
