@@ -84,6 +84,7 @@ class PagerConfig:
     catalog: Catalog
     integration_keys: Mapping[str, ServiceId] = field(repr=False)
     source: str
+    grafana_secrets: Mapping[ServiceId, str] = field(default_factory=dict, repr=False)
 
 
 def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> PagerConfig:
@@ -283,6 +284,7 @@ class _ServiceSpec(_Spec):
     escalation_policy: str
     name: _NonEmptyText | None = None
     integration_keys: list[_NonEmptyText] = []
+    grafana_secret: _NonEmptyText | None = None
 
 
 class _Sections(_Spec):
@@ -308,7 +310,12 @@ def _parse(text: str, source: str, env: Mapping[str, str], problems: _Problems) 
         services={service.id: service for service in services},
         rotations={RotationId(rotation.id): rotation for rotation in rotations},
     )
-    return PagerConfig(catalog, MappingProxyType(_integration_keys(dict(sections), problems)), source)
+    return PagerConfig(
+        catalog,
+        MappingProxyType(_integration_keys(dict(sections), problems)),
+        source,
+        grafana_secrets=MappingProxyType(_grafana_secrets(dict(sections))),
+    )
 
 
 def _sections(data: object, problems: _Problems) -> _Sections | None:
@@ -384,6 +391,12 @@ def _integration_keys(sections: Mapping[str, object], problems: _Problems) -> di
         else:
             first_use[key] = loc
     return {key: ServiceId(str(loc[1])) for key, loc in first_use.items()}
+
+
+def _grafana_secrets(sections: Mapping[str, object]) -> dict[ServiceId, str]:
+    """Each service's shared secret for Grafana's webhook signature (checked with the other service keys)."""
+    found = _at(sections, ("services", "*", "grafana_secret"))
+    return {ServiceId(str(loc[1])): secret for loc, secret in found if isinstance(secret, str) and secret}
 
 
 def _person(person_id: str, spec: _PersonSpec) -> Person:

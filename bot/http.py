@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from bot import api, errors, webhooks
 from bot.bootstrap import Runtime
+from bot.integrations import alertmanager, grafana, pagerduty
 
 
 def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
@@ -36,6 +37,9 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
     errors.install(app)
     app.include_router(webhooks.router)
     app.include_router(api.router)
+    app.include_router(alertmanager.router)
+    app.include_router(grafana.router)
+    app.include_router(pagerduty.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

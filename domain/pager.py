@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -28,6 +29,7 @@ class AlertResult(StrEnum):
     APPENDED = "appended"
     RESOLVED = "resolved"
     IGNORED = "ignored"
+    ACKNOWLEDGED = "acknowledged"
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,51 @@ class Pager:
         elif outcome.result is AlertResult.RESOLVED and outcome.incident_id is not None:
             self._timer.cancel(outcome.incident_id)
         return outcome
+
+    def on_alerts(self, service_id: str, alerts: Sequence[Alert]) -> list[AlertOutcome]:
+        """Several alerts for one service (one monitor notification), applied together: all or none.
+
+        Firing alerts go before resolved ones, so a notification that starts one alert and ends another
+        keeps the open incident rather than closing it and opening a second one. Outcomes follow `alerts`.
+        """
+        service = self.catalog.service(service_id)
+        now = self._clock.now()
+        order = sorted(range(len(alerts)), key=lambda i: alerts[i].status is AlertStatus.RESOLVED)
+        outcomes: dict[int, AlertOutcome] = {}
+        opened: list[Incident] = []
+        with self._uow() as uow:
+            state = uow.services.lock(service.id)
+            for index in order:
+                outcomes[index], incident = self._apply(uow, state, alerts[index], now)
+                if incident is not None:
+                    opened.append(incident)
+            uow.commit()
+        for incident in opened:
+            self._paged(incident)
+        for outcome in outcomes.values():
+            if outcome.result is AlertResult.RESOLVED and outcome.incident_id is not None:
+                self._timer.cancel(outcome.incident_id)
+        return [outcomes[i] for i in range(len(alerts))]
+
+    def acknowledge_alert(self, service_id: str, dedup_key: str, by: str) -> AlertOutcome:
+        """A monitor acknowledged one of its alerts: the open incident holding it stops escalating.
+
+        `by` names the integration ("integration:pagerduty"), not a person of the config; it is recorded as
+        is. A key that is not firing on the service's open incident changes nothing.
+        """
+        service = self.catalog.service(service_id)
+        now = self._clock.now()
+        with self._uow() as uow:
+            state = uow.services.lock(service.id)
+            incident = None if state.open_incident is None else uow.incidents.get(state.open_incident)
+            if incident is None or not uow.alerts.is_firing(incident.id, dedup_key):
+                return AlertOutcome(None, AlertResult.IGNORED)
+            if incident.acknowledge(PersonId(by), now):
+                uow.outbox.cancel(incident.id)
+                uow.incidents.save(incident)
+                uow.commit()
+        self._timer.cancel(incident.id)
+        return AlertOutcome(incident.id, AlertResult.ACKNOWLEDGED)
 
     def on_ack_timeout(self, incident_id: IncidentId, fired: Step) -> None:
         """An acknowledgement deadline passed. Stale, early or repeated wake-ups change nothing."""
@@ -157,6 +204,19 @@ class Pager:
         incident = uow.incidents.get(incident_id)
         assert incident is not None
         return incident, state
+
+    def _apply(
+        self, uow: UnitOfWork, state: ServiceState, alert: Alert, now: datetime
+    ) -> tuple[AlertOutcome, Incident | None]:
+        """One alert of a batch, inside the batch's unit of work; the incident comes back when it opened."""
+        incident = None if state.open_incident is None else uow.incidents.get(state.open_incident)
+        if alert.status is AlertStatus.RESOLVED:
+            return self._alert_resolved(uow, state, incident, alert, now), None
+        if incident is None:
+            incident = self._open(uow, state, alert, now)
+            return AlertOutcome(incident.id, AlertResult.OPENED), incident
+        self._append(uow, incident, alert, now)
+        return AlertOutcome(incident.id, AlertResult.APPENDED), None
 
     def _open(self, uow: UnitOfWork, state: ServiceState, alert: Alert, now: datetime) -> Incident:
         service = self.catalog.service(state.service_id)

@@ -104,6 +104,10 @@ class AlertRepository(Protocol):
 
     def firing_count(self, incident_id: IncidentId) -> int: ...
 
+    def is_firing(self, incident_id: IncidentId, dedup_key: str) -> bool:
+        """Whether the incident has a firing (not yet resolved) alert with that key. A read; safe to retry."""
+        ...
+
 
 class Timeline(Protocol):
     def append(self, incident_id: IncidentId, event: Event) -> None: ...

@@ -177,6 +177,9 @@ class _Alerts:
     def firing_count(self, incident_id: IncidentId) -> int:
         return sum(row.firing for row in self.s.alerts.get(incident_id, []))
 
+    def is_firing(self, incident_id: IncidentId, dedup_key: str) -> bool:
+        return any(row.firing and row.dedup_key == dedup_key for row in self.s.alerts.get(incident_id, []))
+
 
 class _Timeline:
     def __init__(self, store: MemoryStore) -> None:
