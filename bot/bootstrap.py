@@ -33,6 +33,7 @@ class Runtime:
     dispatcher: Dispatcher
     timer: AckTimer
     relay: ThreadedOutboxRelay
+    clock: Clock | None = None
 
     def start(self) -> None:
         if isinstance(self.timer, ApschedulerAckTimer):
@@ -73,4 +74,4 @@ def bootstrap(
     timer = timer or ApschedulerAckTimer(engine, sweep_interval=settings.sweep_interval)
     pager = Pager(config.catalog, uow, clock, timer, doorbell=relay)
     queries = Queries(config.catalog, uow)
-    return Runtime(settings, config, engine, pager, queries, dispatcher, timer, relay)
+    return Runtime(settings, config, engine, pager, queries, dispatcher, timer, relay, clock=clock)

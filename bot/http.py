@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from bot import api, errors, webhooks
+from bot import api, errors, oncall_api, webhooks
 from bot.bootstrap import Runtime
 
 
@@ -36,6 +36,7 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
     errors.install(app)
     app.include_router(webhooks.router)
     app.include_router(api.router)
+    app.include_router(oncall_api.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
