@@ -9,13 +9,14 @@ from sqlalchemy import Engine
 
 from adapters.apscheduler_timer import ApschedulerAckTimer
 from adapters.clock import SystemClock
-from adapters.console import ConsoleNotifier
 from adapters.db import SqlAlchemyUnitOfWork, make_engine, upgrade
 from adapters.outbox_relay import ThreadedOutboxRelay
+from bot.channels import channel_notifiers
 from bot.config import PagerConfig, load_config
 from bot.settings import Settings
 from domain.dispatch import Dispatcher, DispatchPolicy
-from domain.model import Channel
+from domain.events import Event
+from domain.model import Channel, IncidentId
 from domain.pager import Pager
 from domain.ports import AckTimer, Clock, Notifier, UnitOfWork
 from domain.queries import Queries
@@ -66,7 +67,11 @@ def bootstrap(
     def uow() -> UnitOfWork:
         return SqlAlchemyUnitOfWork(engine)
 
-    notifiers = notifiers or {channel: ConsoleNotifier(channel) for channel in Channel}
+    def timeline(incident_id: IncidentId) -> list[Event]:
+        with uow() as work:
+            return work.timeline.of(incident_id)
+
+    notifiers = notifiers or channel_notifiers(settings, timeline)
     dispatcher = Dispatcher(
         config.catalog, uow, notifiers, clock, DispatchPolicy(bundle_window=settings.bundle_window)
     )
