@@ -10,16 +10,19 @@ from sqlalchemy import Engine
 from adapters.apscheduler_timer import ApschedulerAckTimer
 from adapters.clock import SystemClock
 from adapters.db import SqlAlchemyUnitOfWork, make_engine, upgrade
+from adapters.db.inbound_log import SqlInboundMessageLog
 from adapters.outbox_relay import ThreadedOutboxRelay
 from bot.channels import channel_notifiers
 from bot.config import PagerConfig, load_config
 from bot.settings import Settings
 from domain.dispatch import Dispatcher, DispatchPolicy
 from domain.events import Event
+from domain.fallthrough import DeliveryReports
 from domain.model import Channel, IncidentId
 from domain.pager import Pager
 from domain.ports import AckTimer, Clock, Notifier, UnitOfWork
 from domain.queries import Queries
+from domain.sms_replies import SmsReplies
 
 
 @dataclass
@@ -35,6 +38,8 @@ class Runtime:
     timer: AckTimer
     relay: ThreadedOutboxRelay
     clock: Clock | None = None
+    sms_replies: SmsReplies | None = None
+    deliveries: DeliveryReports | None = None
 
     def start(self) -> None:
         if isinstance(self.timer, ApschedulerAckTimer):
@@ -79,4 +84,8 @@ def bootstrap(
     timer = timer or ApschedulerAckTimer(engine, sweep_interval=settings.sweep_interval)
     pager = Pager(config.catalog, uow, clock, timer, doorbell=relay)
     queries = Queries(config.catalog, uow)
-    return Runtime(settings, config, engine, pager, queries, dispatcher, timer, relay, clock=clock)
+    sms_replies = SmsReplies(config.catalog, pager, uow, clock, SqlInboundMessageLog(engine))
+    deliveries = DeliveryReports(config.catalog, uow, clock, doorbell=relay)
+    return Runtime(
+        settings, config, engine, pager, queries, dispatcher, timer, relay, clock, sms_replies, deliveries
+    )

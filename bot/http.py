@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from bot import api, errors, oncall_api, webhooks
+from bot import api, errors, oncall_api, twilio_webhooks, webhooks
 from bot.bootstrap import Runtime
 
 
@@ -37,6 +37,7 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(api.router)
     app.include_router(oncall_api.router)
+    app.include_router(twilio_webhooks.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -293,3 +293,17 @@ class InMemoryUnitOfWork:
         self.incidents = _Incidents(self._work, self.timeline)
         self.alerts = _Alerts(self._work)
         self.outbox = _Outbox(self._work)
+
+
+class MemoryInboundMessageLog:
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+
+    def first_time(self, message_id: str, at: datetime) -> bool:
+        if message_id in self.seen:
+            return False
+        self.seen.add(message_id)
+        return True
+
+    def forget(self, message_id: str) -> None:
+        self.seen.discard(message_id)
