@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import re
 
 from fastapi import APIRouter, Request, Response
@@ -35,7 +36,8 @@ async def signed_form(request: Request) -> dict[str, str]:
     # Twilio signs the URL it was given, which is the public one, not the one a proxy forwarded to.
     url = settings.public_url + request.url.path + (f"?{request.url.query}" if request.url.query else "")
     signature = request.headers.get("x-twilio-signature", "")
-    if not signature or not RequestValidator(settings.twilio_auth_token).validate(url, fields, signature):
+    expected = RequestValidator(settings.twilio_auth_token).compute_signature(url, fields)
+    if not signature or not hmac.compare_digest(expected.encode(), signature.encode()):
         reason = "missing" if not signature else f"does not match {url} and the form fields"
         raise ApiError(403, "bad Twilio signature", [FieldError(field="X-Twilio-Signature", reason=reason)])
     return fields
