@@ -27,8 +27,14 @@ class Delivery:
 
 
 def owner(catalog: Catalog, contact: Contact, target: str | None = None) -> Person | None:
-    """The person a contact belongs to: the target's person if it names one, else whoever lists it."""
-    if target is not None and target.startswith(f"{TargetKind.PERSON}:"):
+    """The person a contact belongs to: the target's person if it names one, else whoever lists it.
+
+    A raw address target (`sms:+336...`) pages that address, not a person: nobody to fall through to.
+    """
+    kind = None if target is None else target.partition(":")[0]
+    if kind in (TargetKind.SMS, TargetKind.EMAIL, TargetKind.SLACK):
+        return None
+    if target is not None and kind == TargetKind.PERSON:
         person = catalog.people.get(PersonId(target.partition(":")[2]))
         if person is not None:
             return person

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from domain.errors import NotificationFailed
 from domain.fallthrough import Delivery, DeliveryReports
-from domain.model import Alert, Catalog, Channel, Contact, IncidentId, PersonId
+from domain.model import Alert, Catalog, Channel, Contact, IncidentId, PersonId, Target
 from tests.unit.conftest import ALICE, World, make_catalog, make_world
 
 ALICE_SMS = Contact(Channel.SMS, "+33612345678")
@@ -112,6 +112,21 @@ def test_undelivered_after_the_ack_pages_nobody() -> None:
     reports = DeliveryReports(world.pager.catalog, world.uow, world.clock)
 
     reports.on_status([Delivery(IncidentId(1), 1, 0, Channel.SMS, ALICE_SMS.address)], "failed")
+    world.deliver()
+
+    assert world.notifiers[Channel.EMAIL].sent == []
+
+
+def test_raw_address_target_does_not_fall_through_to_a_person() -> None:
+    catalog = catalog_with_email_fallback()
+    policy = next(iter(catalog.policies.values()))
+    level = replace(policy.levels[0], targets=(Target.parse(f"sms:{ALICE_SMS.address}"),))
+    catalog = replace(catalog, policies={policy.id: replace(policy, levels=(level, *policy.levels[1:]))})
+    world = make_world(catalog)
+    world.notifiers[Channel.SMS].failures.append(NotificationFailed("Twilio 400 error 21211", permanent=True))
+    world.pager.on_alert("payments", Alert("DB down"))
+    world.deliver()
+
     world.deliver()
 
     assert world.notifiers[Channel.EMAIL].sent == []

@@ -112,3 +112,10 @@ def test_ack_all_with_nothing_waiting_says_so(world: World) -> None:
     answer = replies(world).on_reply("SM1", ALICE_PHONE, "AA")
 
     assert answer == "Nothing to acknowledge: no incident waiting for an ack paged you."
+
+
+def test_ack_of_an_incident_someone_else_acknowledged_names_them(world: World) -> None:
+    sms = paged(world, "payments")
+    world.pager.acknowledge(IncidentId(1), "bob")
+
+    assert sms.on_reply("SM1", ALICE_PHONE, "1A") == "#1 was already acknowledged by bob."
