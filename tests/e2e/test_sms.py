@@ -168,3 +168,13 @@ def test_delivered_status_is_written_on_the_timeline(sqlite_sms: SmsHarness) -> 
 
     timeline = sqlite_sms.client.get("/api/incidents/1", headers={"Authorization": f"Bearer {API_TOKEN}"})
     assert timeline.json()["timeline"][-1]["kind"] == "DeliveryReported"
+
+
+def test_invalid_number_falls_through_to_email_and_says_so_on_the_timeline(sms: SmsHarness) -> None:
+    sms.twilio.answer_next(Answer(400, 21211))
+
+    paged(sms, "billing").advance()
+
+    timeline = sms.client.get("/api/incidents/1", headers={"Authorization": f"Bearer {API_TOKEN}"})
+    kinds = [entry["kind"] for entry in timeline.json()["timeline"]]
+    assert ([m["To"] for m in sms.smtp.mails], "FellThrough" in kinds) == (["dave@example.com"], True)
