@@ -16,9 +16,8 @@ from bot.channels import channel_notifiers
 from bot.config import PagerConfig, load_config
 from bot.settings import Settings
 from domain.dispatch import Dispatcher, DispatchPolicy
-from domain.events import Event
 from domain.fallthrough import DeliveryReports
-from domain.model import Channel, IncidentId
+from domain.model import Channel
 from domain.pager import Pager
 from domain.ports import AckTimer, Clock, Notifier, UnitOfWork
 from domain.queries import Queries
@@ -72,11 +71,7 @@ def bootstrap(
     def uow() -> UnitOfWork:
         return SqlAlchemyUnitOfWork(engine)
 
-    def timeline(incident_id: IncidentId) -> list[Event]:
-        with uow() as work:
-            return work.timeline.of(incident_id)
-
-    notifiers = notifiers or channel_notifiers(settings, timeline)
+    notifiers = notifiers or channel_notifiers(settings, uow)
     dispatcher = Dispatcher(
         config.catalog, uow, notifiers, clock, DispatchPolicy(bundle_window=settings.bundle_window)
     )
@@ -87,5 +82,6 @@ def bootstrap(
     sms_replies = SmsReplies(config.catalog, pager, uow, clock, SqlInboundMessageLog(engine))
     deliveries = DeliveryReports(config.catalog, uow, clock, doorbell=relay)
     return Runtime(
-        settings, config, engine, pager, queries, dispatcher, timer, relay, clock, sms_replies, deliveries
-    )
+        settings, config, engine, pager, queries, dispatcher, timer, relay,
+        clock=clock, sms_replies=sms_replies, deliveries=deliveries,
+    )  # fmt: skip

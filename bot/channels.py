@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from adapters.console import ConsoleNotifier
-from adapters.smtp_email import SmtpEmailSender, TimelineLookup
+from adapters.smtp_email import SmtpEmailSender
 from adapters.twilio_sms import TwilioSmsSender
 from bot.settings import Settings
-from domain.model import Channel
-from domain.ports import Notifier
+from domain.events import Event
+from domain.model import Channel, IncidentId
+from domain.ports import Notifier, UnitOfWorkFactory
 
 
-def channel_notifiers(settings: Settings, timeline: TimelineLookup) -> dict[Channel, Notifier]:
+def channel_notifiers(settings: Settings, uow: UnitOfWorkFactory) -> dict[Channel, Notifier]:
+    def timeline(incident_id: IncidentId) -> Sequence[Event]:
+        with uow() as work:
+            return work.timeline.of(incident_id)
+
     notifiers: dict[Channel, Notifier] = {channel: ConsoleNotifier(channel) for channel in Channel}
     if settings.twilio_account_sid and settings.twilio_auth_token:
         notifiers[Channel.SMS] = TwilioSmsSender(

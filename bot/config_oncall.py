@@ -52,15 +52,10 @@ def apply_overrides(
     by_id = {r.id: r for r in rotations}
     for index, entry in enumerate(raw):
         loc: Loc = ("overrides", index)
-        try:
-            spec = _OverrideSpec.model_validate(entry)
-            override = Override(spec.person, _utc(spec.start), _utc(spec.end))
-        except ValidationError as exc:
-            report_validation(exc, loc)
+        checked = _override(entry, loc, report, report_validation)
+        if checked is None:
             continue
-        except ValueError as exc:
-            report(loc, str(exc))
-            continue
+        spec, override = checked
         if spec.person not in people:
             report((*loc, "person"), f"unknown person {spec.person!r}")
         elif spec.rotation not in by_id:
@@ -69,6 +64,19 @@ def apply_overrides(
             rotation = by_id[spec.rotation]
             by_id[spec.rotation] = replace(rotation, overrides=(*rotation.overrides, override))
     return list(by_id.values())
+
+
+def _override(
+    entry: object, loc: Loc, report: Report, report_validation: ReportValidation
+) -> tuple[_OverrideSpec, Override] | None:
+    try:
+        spec = _OverrideSpec.model_validate(entry)
+        return spec, Override(spec.person, _utc(spec.start), _utc(spec.end))
+    except ValidationError as exc:
+        report_validation(exc, loc)
+    except ValueError as exc:
+        report(loc, str(exc))
+    return None
 
 
 def _utc(value: datetime) -> datetime:

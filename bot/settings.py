@@ -58,7 +58,7 @@ class Settings:
                 bundle_window=_duration(env, "PAGER_BUNDLE_WINDOW", "1s"),
                 sweep_interval=_duration(env, "PAGER_SWEEP_INTERVAL", "2s"),
                 log_format=_choice(env, "PAGER_LOG_FORMAT", ("console", "json")),
-                **channel_settings(env),  # type: ignore[arg-type]
+                **channel_settings(env),
             )
         except ValueError as exc:
             raise SettingsError(str(exc)) from exc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TypedDict
 
 TWILIO_API_URL = "https://api.twilio.com"
 SMTP_PORT = 587
@@ -12,9 +13,24 @@ class ChannelSettingsError(ValueError):
     pass
 
 
-def channel_settings(env: Mapping[str, str]) -> dict[str, object]:
+class ChannelSettings(TypedDict):
+    twilio_account_sid: str | None
+    twilio_auth_token: str | None
+    twilio_from: str | None
+    twilio_messaging_service_sid: str | None
+    twilio_api_url: str
+    public_url: str | None
+    smtp_host: str | None
+    smtp_port: int
+    smtp_starttls: bool
+    smtp_username: str | None
+    smtp_password: str | None
+    smtp_from: str | None
+
+
+def channel_settings(env: Mapping[str, str]) -> ChannelSettings:
     """The Settings fields for Twilio and SMTP; a half-configured channel is refused by name."""
-    found: dict[str, object] = {
+    found: ChannelSettings = {
         "twilio_account_sid": env.get("TWILIO_ACCOUNT_SID") or None,
         "twilio_auth_token": env.get("TWILIO_AUTH_TOKEN") or None,
         "twilio_from": env.get("TWILIO_FROM") or None,
@@ -32,7 +48,7 @@ def channel_settings(env: Mapping[str, str]) -> dict[str, object]:
     return found
 
 
-def _require_together(found: Mapping[str, object]) -> None:
+def _require_together(found: ChannelSettings) -> None:
     if found["twilio_account_sid"] or found["twilio_auth_token"]:
         if not (found["twilio_account_sid"] and found["twilio_auth_token"]):
             raise ChannelSettingsError("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN go together: set both")

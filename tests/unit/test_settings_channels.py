@@ -10,6 +10,7 @@ from adapters.twilio_sms import TwilioSmsSender
 from bot.channels import channel_notifiers
 from bot.settings import Settings, SettingsError
 from domain.model import Channel
+from tests.fakes import InMemoryUnitOfWork, MemoryStore
 
 TWILIO = {
     "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
@@ -19,20 +20,24 @@ TWILIO = {
 SMTP = {"SMTP_HOST": "mail.example.com", "SMTP_FROM": "pager@example.com"}
 
 
+def no_database() -> InMemoryUnitOfWork:
+    return InMemoryUnitOfWork(MemoryStore())
+
+
 def test_without_provider_settings_every_channel_logs_to_the_console() -> None:
-    notifiers = channel_notifiers(Settings.from_env({}), lambda _: [])
+    notifiers = channel_notifiers(Settings.from_env({}), no_database)
 
     assert all(isinstance(n, ConsoleNotifier) for n in notifiers.values())
 
 
 def test_twilio_settings_give_sms_to_twilio() -> None:
-    notifiers = channel_notifiers(Settings.from_env(TWILIO), lambda _: [])
+    notifiers = channel_notifiers(Settings.from_env(TWILIO), no_database)
 
     assert isinstance(notifiers[Channel.SMS], TwilioSmsSender)
 
 
 def test_smtp_settings_give_email_to_smtp() -> None:
-    notifiers = channel_notifiers(Settings.from_env(SMTP), lambda _: [])
+    notifiers = channel_notifiers(Settings.from_env(SMTP), no_database)
 
     assert isinstance(notifiers[Channel.EMAIL], SmtpEmailSender)
 
