@@ -89,6 +89,8 @@ class SmtpEmailSender:
                 if self._username:
                     smtp.login(self._username, self._password or "")
                 smtp.send_message(message)
+        except smtplib.SMTPNotSupportedError as exc:  # STARTTLS or AUTH asked of a server without it
+            raise NotificationFailed(f"SMTP server does not support it: {exc}", permanent=True) from exc
         except smtplib.SMTPRecipientsRefused as exc:
             permanent = all(code >= 500 for code, _ in exc.recipients.values())
             raise NotificationFailed(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import re
 
+import structlog
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 from twilio.request_validator import RequestValidator
@@ -17,6 +18,7 @@ from domain.fallthrough import Delivery
 from domain.model import Channel, IncidentId
 
 router = APIRouter(prefix="/twilio", tags=["twilio"])
+_log = structlog.get_logger("pager.twilio")
 _STEP = re.compile(r"(\d+)\.(\d+)\.(\d+)")
 _ERRORS: dict[int | str, dict[str, object]] = {
     403: {"model": ErrorOut, "description": "X-Twilio-Signature missing or wrong"},
@@ -39,6 +41,7 @@ async def signed_form(request: Request) -> dict[str, str]:
     expected = RequestValidator(settings.twilio_auth_token).compute_signature(url, fields)
     if not signature or not hmac.compare_digest(expected.encode(), signature.encode()):
         reason = "missing" if not signature else f"does not match {url} and the form fields"
+        _log.warning("twilio request refused", path=request.url.path, reason=reason)
         raise ApiError(403, "bad Twilio signature", [FieldError(field="X-Twilio-Signature", reason=reason)])
     return fields
 

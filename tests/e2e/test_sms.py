@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from twilio.request_validator import RequestValidator
 
-from tests.e2e.conftest import API_TOKEN
+from tests.e2e.conftest import API_TOKEN, Harness
 from tests.e2e.sms_harness import ALICE, DAVE, PUBLIC_URL, STRANGER, SmsHarness, make_sms_harness
 from tests.fake_twilio import AUTH_TOKEN, Answer
 
@@ -178,3 +178,11 @@ def test_invalid_number_falls_through_to_email_and_says_so_on_the_timeline(sms: 
     timeline = sms.client.get("/api/incidents/1", headers={"Authorization": f"Bearer {API_TOKEN}"})
     kinds = [entry["kind"] for entry in timeline.json()["timeline"]]
     assert ([m["To"] for m in sms.smtp.mails], "FellThrough" in kinds) == (["dave@example.com"], True)
+
+
+def test_twilio_webhooks_answer_503_while_twilio_is_not_configured(sqlite_harness: Harness) -> None:
+    answer = sqlite_harness.client.post(
+        "/twilio/sms", data={"MessageSid": "SM1", "From": ALICE, "Body": "1A"}
+    )
+
+    assert (answer.status_code, "PAGER_PUBLIC_URL" in answer.json()["error"]) == (503, True)

@@ -77,3 +77,11 @@ def test_unreachable_server_is_reported_retryable(smtp: FakeSmtp) -> None:
     with pytest.raises(NotificationFailed) as failed:
         sender(smtp, port=free_port()).send(Page(Channel.EMAIL, TO, (item(12),)))
     assert failed.value.permanent is False
+
+
+def test_starttls_asked_of_a_server_without_it_is_reported_permanent(smtp: FakeSmtp) -> None:
+    plain = SmtpEmailSender(smtp.host, smtp.port, sender="pager@example.com", starttls=True, backoff=0.01)
+
+    with pytest.raises(NotificationFailed) as failed:
+        plain.send(Page(Channel.EMAIL, TO, (item(12),)))
+    assert (failed.value.permanent, "STARTTLS" in failed.value.reason.upper()) == (True, True)
