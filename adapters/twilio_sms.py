@@ -59,13 +59,11 @@ class TwilioSmsSender:
         with_retries(lambda: self._create(page), self._attempts, self._backoff)
 
     def _create(self, page: Page) -> str:
-        callback = (
-            f"{self._public_url}/twilio/status?steps={status_steps(page)}" if self._public_url else None
-        )
+        options = dict(self._sender)
+        if self._public_url:
+            options["status_callback"] = f"{self._public_url}/twilio/status?steps={status_steps(page)}"
         try:
-            message = self._client.messages.create(
-                to=page.address, body=sms_text(page), status_callback=callback, **self._sender
-            )
+            message = self._client.messages.create(to=page.address, body=sms_text(page), **options)
         except TwilioRestException as exc:
             raise _failure(exc) from exc
         except requests.RequestException as exc:

@@ -186,3 +186,12 @@ def test_twilio_webhooks_answer_503_while_twilio_is_not_configured(sqlite_harnes
     )
 
     assert (answer.status_code, "PAGER_PUBLIC_URL" in answer.json()["error"]) == (503, True)
+
+
+def test_reply_with_blank_fields_is_accepted_when_signed_with_them(sqlite_sms: SmsHarness) -> None:
+    paged(sqlite_sms, "payments")
+    fields = {"MessageSid": "SM1", "From": ALICE, "Body": "1A", "FromCity": "", "NumMedia": "0"}
+
+    answer = sqlite_sms.twilio_post("/twilio/sms", fields)
+
+    assert (answer.status_code, sqlite_sms.incident_state(1)) == (200, "acknowledged")

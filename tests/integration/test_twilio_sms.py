@@ -126,3 +126,9 @@ def test_failure_reason_never_contains_the_auth_token(twilio: FakeTwilio) -> Non
     with pytest.raises(NotificationFailed) as failed:
         sender(twilio).send(page())
     assert AUTH_TOKEN not in failed.value.reason
+
+
+def test_no_status_callback_is_asked_for_without_a_public_url(twilio: FakeTwilio) -> None:
+    sender(twilio).send(page())
+
+    assert "StatusCallback" not in twilio.messages[0]
