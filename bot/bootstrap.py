@@ -9,16 +9,19 @@ from sqlalchemy import Engine
 
 from adapters.apscheduler_timer import ApschedulerAckTimer
 from adapters.clock import SystemClock
-from adapters.console import ConsoleNotifier
 from adapters.db import SqlAlchemyUnitOfWork, make_engine, upgrade
+from adapters.db.inbound_log import SqlInboundMessageLog
 from adapters.outbox_relay import ThreadedOutboxRelay
+from bot.channels import channel_notifiers
 from bot.config import PagerConfig, load_config
 from bot.settings import Settings
 from domain.dispatch import Dispatcher, DispatchPolicy
+from domain.fallthrough import DeliveryReports
 from domain.model import Channel
 from domain.pager import Pager
 from domain.ports import AckTimer, Clock, Notifier, UnitOfWork
 from domain.queries import Queries
+from domain.sms_replies import SmsReplies
 
 
 @dataclass
@@ -33,6 +36,9 @@ class Runtime:
     dispatcher: Dispatcher
     timer: AckTimer
     relay: ThreadedOutboxRelay
+    clock: Clock | None = None
+    sms_replies: SmsReplies | None = None
+    deliveries: DeliveryReports | None = None
 
     def start(self) -> None:
         if isinstance(self.timer, ApschedulerAckTimer):
@@ -65,7 +71,7 @@ def bootstrap(
     def uow() -> UnitOfWork:
         return SqlAlchemyUnitOfWork(engine)
 
-    notifiers = notifiers or {channel: ConsoleNotifier(channel) for channel in Channel}
+    notifiers = notifiers or channel_notifiers(settings, uow)
     dispatcher = Dispatcher(
         config.catalog, uow, notifiers, clock, DispatchPolicy(bundle_window=settings.bundle_window)
     )
@@ -73,4 +79,9 @@ def bootstrap(
     timer = timer or ApschedulerAckTimer(engine, sweep_interval=settings.sweep_interval)
     pager = Pager(config.catalog, uow, clock, timer, doorbell=relay)
     queries = Queries(config.catalog, uow)
-    return Runtime(settings, config, engine, pager, queries, dispatcher, timer, relay)
+    sms_replies = SmsReplies(config.catalog, pager, uow, clock, SqlInboundMessageLog(engine))
+    deliveries = DeliveryReports(config.catalog, uow, clock, doorbell=relay)
+    return Runtime(
+        settings, config, engine, pager, queries, dispatcher, timer, relay,
+        clock=clock, sms_replies=sms_replies, deliveries=deliveries,
+    )  # fmt: skip

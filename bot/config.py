@@ -25,6 +25,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
+from bot.config_oncall import apply_overrides, hold_back, normalise_phone
 from bot.durations import parse_duration
 from domain.model import (
     DEFAULT_ACK_TIMEOUT,
@@ -217,13 +218,12 @@ def _matching(pattern: str, what: str) -> Callable[[object], str]:
 
 _email = _matching(r"[^@\s]+@[^@\s]+\.[^@\s]+", "an email address")
 _slack_user = _matching(r"[UW][A-Z0-9]{2,}", "a Slack member id (like U012AB3CD, in the member's profile)")
-_e164 = _matching(r"\+[0-9]{8,15}", "an international phone number: + then 8 to 15 digits, no spaces")
 
 
 def _phone(value: object) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         raise ValueError('quote the number ("+336..."): unquoted, YAML reads it as an integer, without +')
-    return _e164(value)
+    return normalise_phone(value)
 
 
 def _target(value: object) -> Target:
@@ -233,9 +233,10 @@ def _target(value: object) -> Target:
     if len(ref) >= 2 and ref[0] == ref[-1] and ref[0] in "\"'":
         text = f"{kind}:{ref[1:-1]}"
     target = Target.parse(text)
-    check = {TargetKind.SMS: _e164, TargetKind.EMAIL: _email}.get(target.kind)
-    if check is not None:
-        check(target.ref)
+    if target.kind is TargetKind.SMS:
+        return Target(target.kind, normalise_phone(target.ref))
+    if target.kind is TargetKind.EMAIL:
+        _email(target.ref)
     return target
 
 
@@ -260,6 +261,7 @@ class _PersonSpec(_Spec):
     sms: Annotated[str, PlainValidator(_phone)] | None = None
     email: Annotated[str, PlainValidator(_email)] | None = None
     slack: Annotated[str, PlainValidator(_slack_user)] | None = None
+    fallback: list[Channel] = []
 
 
 class _RotationSpec(_Spec):
@@ -292,6 +294,7 @@ class _Sections(_Spec):
     rotations: _Section = {}
     escalation_policies: _Section
     services: _Section
+    overrides: Annotated[list[object], BeforeValidator(lambda value: [] if value is None else value)] = []
 
 
 def _parse(text: str, source: str, env: Mapping[str, str], problems: _Problems) -> PagerConfig | None:
@@ -301,6 +304,9 @@ def _parse(text: str, source: str, env: Mapping[str, str], problems: _Problems) 
         return None
     people = _section("people", sections.people, _PersonSpec, _person, problems)
     rotations = _section("rotations", sections.rotations, _RotationSpec, _rotation, problems)
+    rotations = apply_overrides(
+        sections.overrides, rotations, sections.people, problems.add, problems.add_validation
+    )
     policies = _section("escalation_policies", sections.escalation_policies, _PolicySpec, _policy, problems)
     services = _section("services", sections.services, _ServiceSpec, _service, problems)
     _check_references(dict(sections), problems)
@@ -402,7 +408,7 @@ def _grafana_secrets(sections: Mapping[str, object]) -> dict[ServiceId, str]:
 def _person(person_id: str, spec: _PersonSpec) -> Person:
     addresses = ((Channel.SMS, spec.sms), (Channel.EMAIL, spec.email), (Channel.SLACK, spec.slack))
     contacts = tuple(Contact(channel, address) for channel, address in addresses if address)
-    return Person(PersonId(person_id), spec.name or person_id, contacts)
+    return hold_back(Person(PersonId(person_id), spec.name or person_id, contacts), spec.fallback)
 
 
 def _rotation(rotation_id: str, spec: _RotationSpec) -> Rotation:

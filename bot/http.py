@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from bot import api, errors, webhooks
+from bot import api, errors, oncall_api, twilio_webhooks, webhooks
 from bot.bootstrap import Runtime
 from bot.integrations import alertmanager, grafana, pagerduty
 
@@ -40,6 +40,8 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
     app.include_router(alertmanager.router)
     app.include_router(grafana.router)
     app.include_router(pagerduty.router)
+    app.include_router(oncall_api.router)
+    app.include_router(twilio_webhooks.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -228,6 +228,18 @@ class Notifier(Protocol):
         ...
 
 
+class InboundMessageLog(Protocol):
+    """The provider ids of inbound messages already acted on, so a redelivered one is acted on once."""
+
+    def first_time(self, message_id: str, at: datetime) -> bool:
+        """Note `message_id`; True if it was not noted before. Safe to call from several processes."""
+        ...
+
+    def forget(self, message_id: str) -> None:
+        """Un-note a message whose handling failed, so the provider's retry is handled."""
+        ...
+
+
 class Doorbell(Protocol):
     """Tells the dispatcher that new messages were committed to the outbox."""
 

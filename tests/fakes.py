@@ -294,3 +294,17 @@ class InMemoryUnitOfWork:
             if name != "lock":
                 setattr(self.store, name, value)
         self._begin()
+
+
+class MemoryInboundMessageLog:
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+
+    def first_time(self, message_id: str, at: datetime) -> bool:
+        if message_id in self.seen:
+            return False
+        self.seen.add(message_id)
+        return True
+
+    def forget(self, message_id: str) -> None:
+        self.seen.discard(message_id)

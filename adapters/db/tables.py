@@ -132,3 +132,11 @@ outbox = Table(
     UniqueConstraint("incident_id", "level", "round", "channel", "address", name="uq_outbox_step_address"),
     Index("ix_outbox_status_created_at", "status", "created_at"),
 )
+
+# Inbound SMS already acted on, by Twilio's MessageSid: a redelivered webhook is answered, not re-run.
+sms_inbound = Table(
+    "sms_inbound",
+    metadata,
+    Column("message_sid", String(64), primary_key=True),
+    Column("received_at", UtcDateTime(), nullable=False),
+)
