@@ -14,6 +14,7 @@ from adapters.db import SqlAlchemyUnitOfWork, make_engine, upgrade
 from adapters.outbox_relay import ThreadedOutboxRelay
 from bot.config import PagerConfig, load_config
 from bot.settings import Settings
+from bot.slack.wiring import SlackParts, attach_bolt_app, wire_slack
 from domain.dispatch import Dispatcher, DispatchPolicy
 from domain.model import Channel
 from domain.pager import Pager
@@ -33,13 +34,18 @@ class Runtime:
     dispatcher: Dispatcher
     timer: AckTimer
     relay: ThreadedOutboxRelay
+    slack: SlackParts | None = None
 
     def start(self) -> None:
         if isinstance(self.timer, ApschedulerAckTimer):
             self.timer.start(self.pager.on_ack_timeout, sweep=self.pager.sweep_overdue)
         self.relay.start()
+        if self.slack is not None:
+            self.slack.relay.start()
 
     def stop(self) -> None:
+        if self.slack is not None:
+            self.slack.relay.stop()
         self.relay.stop()
         if isinstance(self.timer, ApschedulerAckTimer):
             self.timer.shutdown()
@@ -65,12 +71,21 @@ def bootstrap(
     def uow() -> UnitOfWork:
         return SqlAlchemyUnitOfWork(engine)
 
-    notifiers = notifiers or {channel: ConsoleNotifier(channel) for channel in Channel}
+    slack = wire_slack(settings, config.catalog, engine, uow, clock)
+    notifiers = {
+        **{channel: ConsoleNotifier(channel) for channel in Channel},
+        **({Channel.SLACK: slack.notifier} if slack else {}),
+        **(notifiers or {}),
+    }
     dispatcher = Dispatcher(
         config.catalog, uow, notifiers, clock, DispatchPolicy(bundle_window=settings.bundle_window)
     )
     relay = ThreadedOutboxRelay(dispatcher, clock)
     timer = timer or ApschedulerAckTimer(engine, sweep_interval=settings.sweep_interval)
-    pager = Pager(config.catalog, uow, clock, timer, doorbell=relay)
+    pager = Pager(
+        config.catalog, uow, clock, timer, doorbell=relay, observer=slack.updater if slack else None
+    )
     queries = Queries(config.catalog, uow)
-    return Runtime(settings, config, engine, pager, queries, dispatcher, timer, relay)
+    if slack is not None:
+        attach_bolt_app(slack, settings, pager, queries, clock)
+    return Runtime(settings, config, engine, pager, queries, dispatcher, timer, relay, slack)

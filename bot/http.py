@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from bot import api, errors, webhooks
 from bot.bootstrap import Runtime
+from bot.slack import http as slack_http
 
 
 def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
@@ -36,6 +37,7 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
     errors.install(app)
     app.include_router(webhooks.router)
     app.include_router(api.router)
+    app.include_router(slack_http.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -13,6 +13,7 @@ from bot.durations import parse_duration
 
 DEFAULT_DATABASE_URL = "sqlite:///pager.db"
 DEFAULT_BIND = "127.0.0.1:8080"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
 
 class SettingsError(ValueError):
@@ -32,6 +33,9 @@ class Settings:
     bundle_window: timedelta = timedelta(seconds=1)
     sweep_interval: timedelta = timedelta(seconds=2)
     log_format: str = "console"
+    slack_bot_token: str | None = field(default=None, repr=False)
+    slack_signing_secret: str | None = field(default=None, repr=False)
+    slack_api_url: str = DEFAULT_SLACK_API_URL
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, config_path: str | None = None) -> Settings:
@@ -45,6 +49,9 @@ class Settings:
                 bundle_window=_duration(env, "PAGER_BUNDLE_WINDOW", "1s"),
                 sweep_interval=_duration(env, "PAGER_SWEEP_INTERVAL", "2s"),
                 log_format=_choice(env, "PAGER_LOG_FORMAT", ("console", "json")),
+                slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
+                slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+                slack_api_url=env.get("SLACK_API_URL") or DEFAULT_SLACK_API_URL,
             )
         except ValueError as exc:
             raise SettingsError(str(exc)) from exc

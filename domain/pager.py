@@ -19,7 +19,15 @@ from domain.model import (
     ServiceState,
     Step,
 )
-from domain.ports import AckTimer, Clock, Doorbell, OutboxMessage, UnitOfWork, UnitOfWorkFactory
+from domain.ports import (
+    AckTimer,
+    Clock,
+    Doorbell,
+    IncidentObserver,
+    OutboxMessage,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from domain.targets import resolve_targets
 
 
@@ -46,12 +54,14 @@ class Pager:
         clock: Clock,
         timer: AckTimer,
         doorbell: Doorbell | None = None,
+        observer: IncidentObserver | None = None,
     ) -> None:
         self.catalog = catalog
         self._uow = uow
         self._clock = clock
         self._timer = timer
         self._doorbell = doorbell
+        self._observer = observer
 
     def on_alert(self, service_id: str, alert: Alert) -> AlertOutcome:
         """A monitor reported an alert (firing or resolved) for a service."""
@@ -73,6 +83,8 @@ class Pager:
             self._paged(incident)
         elif outcome.result is AlertResult.RESOLVED and outcome.incident_id is not None:
             self._timer.cancel(outcome.incident_id)
+            if incident is not None:
+                self._changed(incident)
         return outcome
 
     def on_ack_timeout(self, incident_id: IncidentId, fired: Step) -> None:
@@ -88,9 +100,12 @@ class Pager:
             step = incident.next_step(fired, now, policy)
             if step is not None:
                 self._page_level(uow, incident, policy, step, now)
-            if incident.events:
+            changed = bool(incident.events)
+            if changed:
                 uow.incidents.save(incident)
                 uow.commit()
+        if changed:
+            self._changed(incident)
         if step is not None:
             self._paged(incident)
         elif early_deadline is not None and now < early_deadline:
@@ -102,11 +117,14 @@ class Pager:
         now = self._clock.now()
         with self._uow() as uow:
             incident, _ = self._locked(uow, incident_id)
-            if incident.acknowledge(PersonId(person.id), now):
+            changed = incident.acknowledge(PersonId(person.id), now)
+            if changed:
                 uow.outbox.cancel(incident.id)
                 uow.incidents.save(incident)
                 uow.commit()
         self._timer.cancel(incident.id)
+        if changed:
+            self._changed(incident)
         return incident
 
     def resolve(self, incident_id: IncidentId, by: str) -> Incident:
@@ -118,6 +136,7 @@ class Pager:
             self._close(uow, state, incident, by=person.id, reason="resolved by a person", now=now)
             uow.commit()
         self._timer.cancel(incident.id)
+        self._changed(incident)
         return incident
 
     def sweep_overdue(self, limit: int = 500) -> int:
@@ -218,6 +237,11 @@ class Pager:
                 for contact, target in resolved.contacts
             ]
         )
+
+    def _changed(self, incident: Incident) -> None:
+        """After a change of state committed: let the observer mirror it (chat cards, say)."""
+        if self._observer is not None:
+            self._observer.incident_changed(incident)
 
     def _paged(self, incident: Incident) -> None:
         """After a level was paged and committed: arm its deadline and wake the dispatcher."""
