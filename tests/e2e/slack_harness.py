@@ -25,6 +25,7 @@ from tests.slack_fake import FakeSlack, sign
 SIGNING_SECRET = "slack-signing-secret-for-tests"
 BOT_TOKEN = "xoxb-test-token"
 PAYMENTS_KEY = "payments-key-0123456789"
+SEARCH_KEY = "search-key-0123456789"
 ALICE_SLACK = "U0ALICE"
 STRANGER_SLACK = "U0STRANGER"
 CHANNEL_ID = "CPAYMENTSONCALL"
@@ -43,7 +44,7 @@ escalation_policies:
       - targets: [person:bob]
 services:
   payments: {{name: Payments API, escalation_policy: default, integration_keys: ["{PAYMENTS_KEY}"]}}
-  search: {{name: Search, escalation_policy: default}}
+  search: {{name: Search, escalation_policy: default, integration_keys: ["{SEARCH_KEY}"]}}
 """
 
 
@@ -62,8 +63,8 @@ class SlackHarness:
         """Unique per request, as Slack's are: two clicks never carry the same body (nor signature)."""
         return f"trigger.{next(self.triggers)}"
 
-    def alert(self, summary: str = "DB down") -> httpx.Response:
-        headers = {"Authorization": f"Bearer {PAYMENTS_KEY}"}
+    def alert(self, summary: str = "DB down", key: str = PAYMENTS_KEY) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {key}"}
         return self.client.post("/webhooks/generic", json={"summary": summary}, headers=headers)
 
     def deliver(self) -> None:
