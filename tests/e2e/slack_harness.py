@@ -102,6 +102,20 @@ class SlackHarness:
         }
         return self.post(form({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
 
+    def click_in_home(self, action: str, incident_id: int, user: str = ALICE_SLACK) -> httpx.Response:
+        """A button of the App Home tab: such a click has neither channel nor response_url."""
+        payload = {
+            "type": "block_actions",
+            "team": {"id": "T1"},
+            "api_app_id": "A1",
+            "user": {"id": user},
+            "view": {"type": "home", "id": "V1"},
+            "container": {"type": "view", "view_id": "V1"},
+            "trigger_id": self.trigger_id(),
+            "actions": [{"type": "button", "action_id": action, "value": str(incident_id), "block_id": "b"}],
+        }
+        return self.post(form({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+
     def command(self, text: str, user: str = ALICE_SLACK) -> httpx.Response:
         fields = {
             "command": "/pager",

@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from adapters.slack_card import Action
-from tests.e2e.slack_harness import ALICE_SLACK, CHANNEL_ID, SEARCH_KEY, SlackHarness, make_slack_harness
+from tests.e2e.slack_harness import (
+    ALICE_SLACK,
+    CHANNEL_ID,
+    SEARCH_KEY,
+    STRANGER_SLACK,
+    SlackHarness,
+    make_slack_harness,
+)
 from tests.slack_fake import FakeSlack, running_fake_slack
 
 
@@ -144,3 +151,25 @@ def test_opening_the_app_home_publishes_open_incidents_and_services(h: SlackHarn
     view = json.dumps(published[0]["view"])
     assert "#1 Payments API" in view
     assert "Search" in view
+
+
+def test_a_button_pressed_in_the_app_home_acts_and_shows_the_tab_again(h: SlackHarness) -> None:
+    h.alert("DB down")
+
+    h.click_in_home(Action.ACKNOWLEDGE, 1)
+
+    published = h.slack.calls("views.publish")
+    assert h.state() == "acknowledged"
+    assert len(published) == 1
+    assert "Acknowledged by alice" in json.dumps(published[0]["view"])
+
+
+def test_an_unlinked_user_pressing_a_home_button_is_told_in_a_dm(h: SlackHarness) -> None:
+    h.alert("DB down")
+
+    h.click_in_home(Action.ACKNOWLEDGE, 1, user=STRANGER_SLACK)
+
+    dms = [c for c in h.slack.calls("chat.postMessage") if c["channel"] == STRANGER_SLACK]
+    assert h.state() == "triggered"
+    assert len(dms) == 1
+    assert "not linked to a pager person" in dms[0]["text"]

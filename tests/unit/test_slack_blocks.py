@@ -8,9 +8,12 @@ from datetime import timedelta
 from adapters.slack_card import Action, CardItem, card
 from adapters.slack_cards import timeline_reply
 from bot.slack.blocks import oncall_line
-from domain.model import Incident, IncidentId, IncidentState, PersonId, ServiceId
+from bot.slack.commands import oncall
+from bot.slack.context import SlackContext
+from domain.model import Catalog, Incident, IncidentId, IncidentState, PersonId, ServiceId
+from domain.queries import Queries
 from tests.fakes import T0
-from tests.unit.conftest import make_catalog
+from tests.unit.conftest import World, make_catalog
 
 
 def item(incident_id: int = 1, state: IncidentState = IncidentState.TRIGGERED, **kw: object) -> CardItem:
@@ -104,3 +107,12 @@ def test_oncall_before_the_rotation_starts_says_when_it_does() -> None:
     line = oncall_line(catalog.rotations["primary"], catalog, T0 - timedelta(days=1))  # type: ignore[index]
 
     assert line == "*primary*: starts 2026-11-30 09:00 UTC with Carol"
+
+
+def test_oncall_without_any_rotation_says_none_is_configured(world: World) -> None:
+    catalog = Catalog()
+    ctx = SlackContext(world.pager, Queries(catalog, world.uow), catalog, world.clock)
+
+    blocks = oncall(ctx, [])
+
+    assert "No rotation is configured yet" in blocks[0]["text"]["text"]
