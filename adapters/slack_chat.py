@@ -5,8 +5,8 @@ from __future__ import annotations
 from adapters.db.slack_store import PostedCard, SqlSlackStore
 from adapters.slack_api import SlackWebApi
 from adapters.slack_card import CardItem, card
-from domain.model import Channel
-from domain.ports import Clock, Page
+from domain.model import Channel, IncidentId, IncidentState
+from domain.ports import Clock, Page, UnitOfWorkFactory
 
 
 def is_user_id(address: str) -> bool:
@@ -22,10 +22,11 @@ class SlackChatNotifier:
 
     channel = Channel.SLACK
 
-    def __init__(self, api: SlackWebApi, store: SqlSlackStore, clock: Clock) -> None:
+    def __init__(self, api: SlackWebApi, store: SqlSlackStore, clock: Clock, uow: UnitOfWorkFactory) -> None:
         self._api = api
         self._store = store
         self._clock = clock
+        self._uow = uow
 
     def send(self, page: Page) -> None:
         """Post the card. Raises NotificationFailed; a retry after a lost answer may post it twice."""
@@ -39,6 +40,20 @@ class SlackChatNotifier:
         self._store.record(
             [PostedCard(item.incident_id, channel_id, ts, threaded) for item in page.items], now
         )
+        for incident_id in self._moved_on(page):
+            self._store.request_refresh(incident_id, [], now)
+
+    def _moved_on(self, page: Page) -> list[IncidentId]:
+        """Incidents that changed while their page was in flight (acknowledged, say): the card just
+        posted shows them triggered, and the change's own refresh may have run before the card was known."""
+        with self._uow() as uow:
+            current = {item.incident_id: uow.incidents.get(item.incident_id) for item in page.items}
+        return [
+            item.incident_id
+            for item in page.items
+            if (found := current[item.incident_id]) is not None
+            and (found.state is not IncidentState.TRIGGERED or found.level + 1 != item.level)
+        ]
 
     def _open_dm(self, user_id: str) -> str:
         opened = self._api.call("conversations.open", users=user_id)

@@ -53,7 +53,7 @@ def wire_slack(
         return service.name if service else service_id
 
     updater = SlackCardUpdater(api, store, uow, service_name, clock)
-    notifier = SlackChatNotifier(api, store, clock)
+    notifier = SlackChatNotifier(api, store, clock, uow)
     return SlackParts(api, store, notifier, updater, SlackCardRelay(updater))
 
 
