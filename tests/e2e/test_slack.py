@@ -205,3 +205,12 @@ def test_without_a_bot_token_slack_events_answer_503(
 
         assert response.status_code == 503
         assert "SLACK_BOT_TOKEN" in response.json()["error"]
+
+
+def test_slacks_url_verification_challenge_is_answered(h: SlackHarness) -> None:
+    body = json.dumps({"type": "url_verification", "challenge": "c-123", "token": "unused"}).encode()
+
+    response = h.post(body, "application/json")
+
+    assert response.status_code == 200
+    assert "c-123" in response.text
