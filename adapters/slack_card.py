@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from domain.model import Incident, IncidentId, IncidentState
+from domain.model import Incident, IncidentId, IncidentState, Person, PersonId
 from domain.ports import PageItem
 
 Block = dict[str, Any]
@@ -45,7 +45,10 @@ class CardItem:
         return cls(item.incident_id, item.service_name, item.summary, IncidentState.TRIGGERED, item.level, at)
 
     @classmethod
-    def of_incident(cls, incident: Incident, service_name: str) -> CardItem:
+    def of_incident(
+        cls, incident: Incident, service_name: str, people: Mapping[PersonId, Person] | None = None
+    ) -> CardItem:
+        """The incident's current state; who acted is shown by name when they are a person of the config."""
         who: str | None = None
         since = incident.opened_at
         if incident.state is IncidentState.ACKNOWLEDGED:
@@ -53,9 +56,16 @@ class CardItem:
         elif incident.state is IncidentState.RESOLVED:
             who, since = incident.resolved_by, incident.resolved_at or since
         level = incident.level + 1
+        who = None if who is None else display_name(who, people or {})
         return cls(
             incident.id, service_name, incident.summary, incident.state, level, since, who, incident.exhausted
         )
+
+
+def display_name(who: str, people: Mapping[PersonId, Person]) -> str:
+    """A person's name; anything else (a monitor that resolved the incident, say) as it is."""
+    person = people.get(PersonId(who))
+    return person.name if person else who
 
 
 def hhmm(at: datetime) -> str:

@@ -3,27 +3,29 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 
 import structlog
 
 from adapters.db.slack_store import PostedCard, Refresh, SqlSlackStore, ThreadReply
 from adapters.slack_api import SlackWebApi
-from adapters.slack_card import CardItem, card, hhmm
+from adapters.slack_card import CardItem, card, display_name, hhmm
 from domain.errors import NotificationFailed
-from domain.model import Incident, IncidentId, IncidentState, ServiceId
+from domain.model import Incident, IncidentId, IncidentState, Person, PersonId, ServiceId
 from domain.ports import Clock, UnitOfWorkFactory
 
 _log = structlog.get_logger("pager.slack")
 
 
-def timeline_reply(incident: Incident, at: str) -> str:
+def timeline_reply(incident: Incident, at: str, people: Mapping[PersonId, Person] | None = None) -> str:
     """The thread reply for the change that just happened, told by the incident's new state."""
     if incident.state is IncidentState.RESOLVED:
-        return f":large_green_circle: Resolved by {incident.resolved_by} at {at}"
+        who = display_name(incident.resolved_by or "?", people or {})
+        return f":large_green_circle: Resolved by {who} at {at}"
     if incident.state is IncidentState.ACKNOWLEDGED:
-        return f":large_yellow_circle: Acknowledged by {incident.acknowledged_by} at {at}: escalation stopped"
+        who = display_name(incident.acknowledged_by or "?", people or {})
+        return f":large_yellow_circle: Acknowledged by {who} at {at}: escalation stopped"
     if incident.exhausted:
         return f":warning: Escalation exhausted at {at}: nobody acknowledged level {incident.level + 1}"
     again = f" (round {incident.round + 1})" if incident.round else ""
@@ -41,8 +43,10 @@ class SlackCardUpdater:
         uow: UnitOfWorkFactory,
         service_names: Callable[[ServiceId], str],
         clock: Clock,
+        people: Mapping[PersonId, Person] | None = None,
     ) -> None:
         self._api = api
+        self._people = people or {}
         self._store = store
         self._uow = uow
         self._service_names = service_names
@@ -52,7 +56,7 @@ class SlackCardUpdater:
     def incident_changed(self, incident: Incident) -> None:
         now = self._clock.now()
         try:
-            self._store.request_refresh(incident.id, [timeline_reply(incident, hhmm(now))], now)
+            self._store.request_refresh(incident.id, [timeline_reply(incident, hhmm(now), self._people)], now)
         except Exception:  # the incident's change is committed; a stale card must not turn it into an error
             _log.exception("slack card refresh not recorded", incident=int(incident.id))
         self.bell.set()
@@ -104,7 +108,11 @@ class SlackCardUpdater:
     def _items(self, incident_ids: list[IncidentId]) -> list[CardItem]:
         with self._uow() as uow:
             found = [uow.incidents.get(i) for i in incident_ids]
-        return [CardItem.of_incident(i, self._service_names(i.service_id)) for i in found if i is not None]
+        return [
+            CardItem.of_incident(i, self._service_names(i.service_id), self._people)
+            for i in found
+            if i is not None
+        ]
 
 
 class SlackCardRelay:

@@ -58,7 +58,7 @@ def refusal(ctx: SlackContext, error: Exception) -> str:
         )
     if isinstance(error, IncidentAlreadyResolved):
         view = ctx.queries.incident(IncidentId(error.incident_id))
-        current = state_line(CardItem.of_incident(view.incident, view.service_name))
+        current = state_line(CardItem.of_incident(view.incident, view.service_name, ctx.catalog.people))
         return f"Incident #{error.incident_id} is already resolved: {current}"
     return f"{str(error)[:1].upper()}{str(error)[1:]}."
 

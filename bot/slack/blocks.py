@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from adapters.slack_card import Block, CardItem, hhmm, item_blocks, state_line
-from domain.model import Catalog, Health, PersonId
+from domain.model import Catalog, Health, Person, PersonId
 from domain.queries import IncidentView, ServiceView
 from domain.rotation import Rotation
+
+People = Mapping[PersonId, Person]
 
 HELP = "\n".join(
     [
@@ -25,31 +27,35 @@ def text_block(text: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
-def card_item(view: IncidentView) -> CardItem:
-    return CardItem.of_incident(view.incident, view.service_name)
+def card_item(view: IncidentView, people: People) -> CardItem:
+    return CardItem.of_incident(view.incident, view.service_name, people)
 
 
-def service_line(service: ServiceView, incidents: Sequence[IncidentView]) -> str:
+def service_line(service: ServiceView, incidents: Sequence[IncidentView], people: People) -> str:
     icon = ":large_green_circle:" if service.health is Health.HEALTHY else ":red_circle:"
     line = f"{icon} *{service.name}* ({service.id}): {service.health.value}"
     for view in incidents:
         if view.incident.id == service.open_incident:
-            line += f"\n    #{view.incident.id} {view.incident.summary}: {state_line(card_item(view))}"
+            line += (
+                f"\n    #{view.incident.id} {view.incident.summary}: {state_line(card_item(view, people))}"
+            )
     return line
 
 
-def status_blocks(services: Sequence[ServiceView], incidents: Sequence[IncidentView]) -> list[Block]:
+def status_blocks(
+    services: Sequence[ServiceView], incidents: Sequence[IncidentView], people: People
+) -> list[Block]:
     if not services:
         return [text_block("No such service.")]
-    return [text_block("\n".join(service_line(s, incidents) for s in services))]
+    return [text_block("\n".join(service_line(s, incidents, people) for s in services))]
 
 
-def incidents_blocks(incidents: Sequence[IncidentView]) -> list[Block]:
+def incidents_blocks(incidents: Sequence[IncidentView], people: People) -> list[Block]:
     if not incidents:
         return [text_block(":large_green_circle: No open incident.")]
     blocks: list[Block] = []
     for view in incidents:
-        blocks += item_blocks(card_item(view))
+        blocks += item_blocks(card_item(view, people))
     return blocks
 
 
@@ -69,14 +75,17 @@ def oncall_line(rotation: Rotation, catalog: Catalog, now: datetime) -> str:
 
 
 def home_view(
-    mine: Sequence[IncidentView], services: Sequence[ServiceView], open_incidents: Sequence[IncidentView]
+    mine: Sequence[IncidentView],
+    services: Sequence[ServiceView],
+    open_incidents: Sequence[IncidentView],
+    people: People,
 ) -> dict[str, object]:
     """The App Home tab: the user's open incidents with their buttons, then every service's health."""
     blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": "Your open incidents"}}]
-    blocks += incidents_blocks(mine)
+    blocks += incidents_blocks(mine, people)
     blocks += [
         {"type": "divider"},
         {"type": "header", "text": {"type": "plain_text", "text": "Services"}},
-        *status_blocks(services, open_incidents),
+        *status_blocks(services, open_incidents, people),
     ]
     return {"type": "home", "blocks": blocks}

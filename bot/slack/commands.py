@@ -45,9 +45,9 @@ def read(ctx: SlackContext, verb: str, args: list[str]) -> Blocks:
         services = [s for s in ctx.queries.services() if not args or s.id in args]
         if args and not services:
             return [text_block(f"Unknown service `{args[0]}`. `/pager status` lists them all.")]
-        return status_blocks(services, ctx.queries.incidents())
+        return status_blocks(services, ctx.queries.incidents(), ctx.catalog.people)
     if verb == "incidents":
-        return incidents_blocks(ctx.queries.incidents())
+        return incidents_blocks(ctx.queries.incidents(), ctx.catalog.people)
     if verb == "oncall":
         return oncall(ctx, args)
     prefix = "" if verb == "help" else f"Unknown subcommand `{verb}`.\n"

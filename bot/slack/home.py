@@ -31,4 +31,7 @@ def publish_home(ctx: SlackContext, client: WebClient, slack_user_id: str) -> No
         for view in open_incidents
         if view.incident.state is IncidentState.TRIGGERED or view.incident.acknowledged_by == person_id
     ]
-    client.views_publish(user_id=slack_user_id, view=home_view(mine, ctx.queries.services(), open_incidents))
+    client.views_publish(
+        user_id=slack_user_id,
+        view=home_view(mine, ctx.queries.services(), open_incidents, ctx.catalog.people),
+    )

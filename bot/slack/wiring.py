@@ -52,7 +52,7 @@ def wire_slack(
         service = catalog.services.get(service_id)
         return service.name if service else service_id
 
-    updater = SlackCardUpdater(api, store, uow, service_name, clock)
+    updater = SlackCardUpdater(api, store, uow, service_name, clock, catalog.people)
     notifier = SlackChatNotifier(api, store, clock, uow)
     return SlackParts(api, store, notifier, updater, SlackCardRelay(updater))
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from adapters.slack_card import Action
+from domain import events
 from domain.model import IncidentId
 from tests.e2e.slack_harness import (
     ALICE_SLACK,
@@ -81,7 +82,7 @@ def test_acknowledging_updates_every_card_in_place(paged: SlackHarness) -> None:
     posted = [c for c in paged.slack.calls("chat.postMessage") if "thread_ts" not in c]
     assert {u["channel"] for u in updates} == {CHANNEL_ID, f"D{ALICE_SLACK}"}
     assert len(updates) == len(posted) == 2
-    assert all("Acknowledged by alice" in json.dumps(u["blocks"]) for u in updates)
+    assert all("Acknowledged by Alice" in json.dumps(u["blocks"]) for u in updates)
     assert all(button_ids(u["blocks"]) == [Action.RESOLVE] for u in updates)
 
 
@@ -93,7 +94,7 @@ def test_acknowledging_replies_in_the_channel_cards_thread(paged: SlackHarness) 
     channel_card = next(c for c in paged.runtime.slack.store.cards_of(IncidentId(1)) if c.threaded)
     replies = [c for c in paged.slack.calls("chat.postMessage") if "thread_ts" in c]
     assert [(r["channel"], r["thread_ts"]) for r in replies] == [(CHANNEL_ID, channel_card.ts)]
-    assert replies[0]["text"].startswith(":large_yellow_circle: Acknowledged by alice at ")
+    assert replies[0]["text"].startswith(":large_yellow_circle: Acknowledged by Alice at ")
 
 
 def test_acknowledging_by_button_stops_the_escalation(paged: SlackHarness) -> None:
@@ -130,7 +131,7 @@ def test_resolving_a_resolved_incident_answers_with_its_current_state(paged: Sla
     answers = paged.slack.calls("response_url")
     assert len(answers) == 1
     assert "already resolved" in answers[0]["text"]
-    assert "Resolved by alice" in answers[0]["text"]
+    assert "Resolved by Alice" in answers[0]["text"]
 
 
 def test_a_forged_request_is_refused_with_401_and_changes_nothing(paged: SlackHarness) -> None:
@@ -214,3 +215,16 @@ def test_slacks_url_verification_challenge_is_answered(h: SlackHarness) -> None:
 
     assert response.status_code == 200
     assert "c-123" in response.text
+
+
+def test_without_a_bot_token_slack_pages_go_to_the_console(
+    database_url: str, tmp_path: Path, slack: FakeSlack
+) -> None:
+    for harness in make_slack_harness(database_url, tmp_path, slack, token=None):
+        harness.alert("DB down")
+        harness.deliver()
+
+        timeline = harness.runtime.queries.incident(IncidentId(1)).timeline
+        sent = [(e.channel, e.address) for e in timeline if isinstance(e, events.NotificationSent)]
+        assert ("slack", "#payments-oncall") in sent
+        assert slack.state.calls == []

@@ -67,7 +67,7 @@ def test_a_storm_of_changes_updates_each_card_once_with_the_latest_state(h: Slac
 
     updates = h.slack.calls("chat.update")
     assert len(updates) == 2
-    assert all("Resolved by alice" in json.dumps(u["blocks"]) for u in updates)
+    assert all("Resolved by Alice" in json.dumps(u["blocks"]) for u in updates)
     assert len(thread_replies(h)) == 2
 
 
@@ -161,7 +161,7 @@ def test_a_button_pressed_in_the_app_home_acts_and_shows_the_tab_again(h: SlackH
     published = h.slack.calls("views.publish")
     assert h.state() == "acknowledged"
     assert len(published) == 1
-    assert "Acknowledged by alice" in json.dumps(published[0]["view"])
+    assert "Acknowledged by Alice" in json.dumps(published[0]["view"])
 
 
 def test_an_unlinked_user_pressing_a_home_button_is_told_in_a_dm(h: SlackHarness) -> None:

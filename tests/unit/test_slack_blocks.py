@@ -116,3 +116,21 @@ def test_oncall_without_any_rotation_says_none_is_configured(world: World) -> No
     blocks = oncall(ctx, [])
 
     assert "No rotation is configured yet" in blocks[0]["text"]["text"]
+
+
+def test_who_acted_is_shown_by_name_when_they_are_a_person() -> None:
+    incident = Incident(IncidentId(3), ServiceId("payments"), "DB down", opened_at=T0)
+    incident.acknowledge(PersonId("alice"), T0)
+
+    reply = timeline_reply(incident, "09:05", make_catalog().people)
+
+    assert reply == ":large_yellow_circle: Acknowledged by Alice at 09:05: escalation stopped"
+
+
+def test_a_monitor_that_resolved_the_incident_is_shown_as_it_is() -> None:
+    incident = Incident(IncidentId(3), ServiceId("payments"), "DB down", opened_at=T0)
+    incident.resolve("alertmanager", T0)
+
+    shown = CardItem.of_incident(incident, "Payments API", make_catalog().people)
+
+    assert shown.who == "alertmanager"
