@@ -6,6 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
+from adapters.slack_card import display_name
 from bot.slack.blocks import HELP, incidents_blocks, oncall_line, status_blocks, text_block
 from bot.slack.context import SlackContext
 from domain.model import IncidentId
@@ -17,12 +18,13 @@ def register(app: App, ctx: SlackContext) -> None:
     @app.command("/pager")
     def pager(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         verb, *args = (command.get("text") or "help").split() or ["help"]
+        verb = verb.lower()
         if verb in {"ack", "resolve"}:
             # Answer Slack within its 3 seconds first; the outcome follows through response_url.
             ack()
             respond(text=act(ctx, verb, args, command["user_id"]), response_type="ephemeral")
             return
-        blocks = read(ctx, verb.lower(), args)
+        blocks = read(ctx, verb, args)
         ack(text=blocks[0]["text"]["text"][:150], blocks=blocks, response_type="ephemeral")
 
 
@@ -33,7 +35,10 @@ def act(ctx: SlackContext, verb: str, args: list[str], slack_user_id: str) -> st
     person = ctx.linked_person(slack_user_id)
     incident_id = IncidentId(int(args[0].lstrip("#")))
     if verb == "ack":
-        ctx.pager.acknowledge(incident_id, person.id)
+        incident = ctx.pager.acknowledge(incident_id, person.id)
+        if incident.acknowledged_by != person.id:  # a second acknowledgement changes nothing
+            who = display_name(incident.acknowledged_by or "?", ctx.catalog.people)
+            return f"Incident #{incident_id} was already acknowledged by {who}."
         return f"Incident #{incident_id} acknowledged by {person.name}: escalation stopped."
     ctx.pager.resolve(incident_id, person.id)
     return f"Incident #{incident_id} resolved by {person.name}."

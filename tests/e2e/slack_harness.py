@@ -28,12 +28,13 @@ PAYMENTS_KEY = "payments-key-0123456789"
 SEARCH_KEY = "search-key-0123456789"
 ALICE_SLACK = "U0ALICE"
 STRANGER_SLACK = "U0STRANGER"
+BOB_SLACK = "U0BOB"
 CHANNEL_ID = "CPAYMENTSONCALL"
 
 CONFIG = f"""
 people:
   alice: {{name: Alice, email: alice@example.com, slack: {ALICE_SLACK}}}
-  bob: {{name: Bob, email: bob@example.com}}
+  bob: {{name: Bob, email: bob@example.com, slack: {BOB_SLACK}}}
 rotations:
   primary: {{members: [alice, bob], start: "2026-11-23T09:00:00+00:00", shift: 7d, timezone: UTC}}
 escalation_policies:

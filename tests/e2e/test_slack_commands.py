@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import Settings
-from tests.e2e.slack_harness import STRANGER_SLACK, SlackHarness, make_slack_harness
+from tests.e2e.slack_harness import BOB_SLACK, STRANGER_SLACK, SlackHarness, make_slack_harness
 from tests.slack_fake import FakeSlack, running_fake_slack
 
 
@@ -134,3 +134,12 @@ def test_slack_settings_are_read_from_the_environment() -> None:
     )
     assert "xoxb-1" not in repr(settings)
     assert "signing-secret-value" not in repr(settings)
+
+
+def test_ack_of_an_incident_someone_else_acknowledged_says_who_did(h: SlackHarness) -> None:
+    h.alert()
+    h.command("ack 1", user=BOB_SLACK)
+
+    h.command("ack 1")
+
+    assert h.slack.calls("response_url")[-1]["text"] == "Incident #1 was already acknowledged by Bob."
