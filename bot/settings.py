@@ -14,6 +14,7 @@ from bot.settings_channels import SMTP_PORT, TWILIO_API_URL, channel_settings
 
 DEFAULT_DATABASE_URL = "sqlite:///pager.db"
 DEFAULT_BIND = "127.0.0.1:8080"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
 
 class SettingsError(ValueError):
@@ -45,6 +46,9 @@ class Settings:
     smtp_username: str | None = None
     smtp_password: str | None = field(default=None, repr=False)
     smtp_from: str | None = None
+    slack_bot_token: str | None = field(default=None, repr=False)
+    slack_signing_secret: str | None = field(default=None, repr=False)
+    slack_api_url: str = DEFAULT_SLACK_API_URL
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, config_path: str | None = None) -> Settings:
@@ -59,6 +63,9 @@ class Settings:
                 sweep_interval=_duration(env, "PAGER_SWEEP_INTERVAL", "2s"),
                 log_format=_choice(env, "PAGER_LOG_FORMAT", ("console", "json")),
                 **channel_settings(env),
+                slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
+                slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+                slack_api_url=env.get("SLACK_API_URL") or DEFAULT_SLACK_API_URL,
             )
         except ValueError as exc:
             raise SettingsError(str(exc)) from exc

@@ -244,3 +244,13 @@ class Doorbell(Protocol):
     """Tells the dispatcher that new messages were committed to the outbox."""
 
     def ring(self) -> None: ...
+
+
+class IncidentObserver(Protocol):
+    """Hears of each committed change of an incident's state, to mirror it elsewhere (chat cards)."""
+
+    def incident_changed(self, incident: Incident) -> None:
+        """Called after commit when the incident was acknowledged, resolved, escalated to another level
+        or ran out of levels; `incident` is its new state. Must not raise: the change is already made.
+        A process dying just before the call loses that one notice (the incident itself is safe)."""
+        ...
