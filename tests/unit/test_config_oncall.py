@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.config_oncall import unreachable_warnings
 from domain.model import Channel, Contact, RotationId, TargetKind
-from tests.unit.test_config import load, problems, reported, valid
+from tests.unit.config_helpers import load, problems, reported, valid
 
 OVERRIDE = {
     "rotation": "primary",

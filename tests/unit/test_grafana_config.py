@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from bot.config import ConfigError, parse_config
-from tests.unit.test_config import load, valid
+from tests.unit.config_helpers import load, valid
 
 
 def test_a_service_may_have_a_grafana_secret_read_from_the_environment() -> None:
