@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot import config_schema as schema
 from bot.config_oncall import apply_overrides
-from bot.config_yaml import Loc, Problems, expand, load_yaml, path
+from bot.config_yaml import Loc, Problems, dotted, expand, load_yaml
 from bot.durations import parse_duration
 from domain.model import Catalog, RotationId, ServiceId, TargetKind
 
@@ -162,7 +162,7 @@ def _integration_keys(sections: Mapping[str, object], problems: Problems) -> dic
         if not isinstance(key, str) or not key:
             continue
         if key in first_use:  # said without the key, which is a secret
-            problems.add(loc, f"integration key already used at {path(first_use[key])}")
+            problems.add(loc, f"integration key already used at {dotted(first_use[key])}")
         else:
             first_use[key] = loc
     return {key: ServiceId(str(loc[1])) for key, loc in first_use.items()}

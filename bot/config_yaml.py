@@ -48,7 +48,7 @@ class Problems:
             self.add((*prefix, *details["loc"]), _plain(details))
 
     def rendered(self) -> list[str]:
-        return [self._scrub(f"{path(loc)}: {message}" if loc else message) for loc, message in self.found]
+        return [self._scrub(f"{dotted(loc)}: {message}" if loc else message) for loc, message in self.found]
 
     def _scrub(self, text: str) -> str:
         for secret in sorted(self.secrets, key=len, reverse=True):
@@ -57,7 +57,7 @@ class Problems:
         return text
 
 
-def path(loc: Loc) -> str:
+def dotted(loc: Loc) -> str:
     """`loc` written as in the file's own terms: `services.payments.integration_keys[0]`."""
     return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
 
