@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
+import httpx2
 from starlette.testclient import TestClient
 
 from bot.bootstrap import Runtime, bootstrap
@@ -64,7 +64,7 @@ class SlackHarness:
         """Unique per request, as Slack's are: two clicks never carry the same body (nor signature)."""
         return f"trigger.{next(self.triggers)}"
 
-    def alert(self, summary: str = "DB down", key: str = PAYMENTS_KEY) -> httpx.Response:
+    def alert(self, summary: str = "DB down", key: str = PAYMENTS_KEY) -> httpx2.Response:
         headers = {"Authorization": f"Bearer {key}"}
         return self.client.post("/webhooks/generic", json={"summary": summary}, headers=headers)
 
@@ -83,13 +83,13 @@ class SlackHarness:
         self.timer.fire_due()
         self.deliver()
 
-    def post(self, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> httpx.Response:
+    def post(self, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> httpx2.Response:
         signed = sign(SIGNING_SECRET, body) if headers is None else headers
         return self.client.post(
             "/slack/events", content=body, headers={**signed, "Content-Type": content_type}
         )
 
-    def click(self, action: str, incident_id: int, user: str = ALICE_SLACK) -> httpx.Response:
+    def click(self, action: str, incident_id: int, user: str = ALICE_SLACK) -> httpx2.Response:
         payload = {
             "type": "block_actions",
             "team": {"id": "T1"},
@@ -103,7 +103,7 @@ class SlackHarness:
         }
         return self.post(form({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
 
-    def click_in_home(self, action: str, incident_id: int, user: str = ALICE_SLACK) -> httpx.Response:
+    def click_in_home(self, action: str, incident_id: int, user: str = ALICE_SLACK) -> httpx2.Response:
         """A button of the App Home tab: such a click has neither channel nor response_url."""
         payload = {
             "type": "block_actions",
@@ -117,7 +117,7 @@ class SlackHarness:
         }
         return self.post(form({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
 
-    def command(self, text: str, user: str = ALICE_SLACK) -> httpx.Response:
+    def command(self, text: str, user: str = ALICE_SLACK) -> httpx2.Response:
         fields = {
             "command": "/pager",
             "text": text,
@@ -130,7 +130,7 @@ class SlackHarness:
         }
         return self.post(form(fields), "application/x-www-form-urlencoded")
 
-    def event(self, event: dict[str, Any]) -> httpx.Response:
+    def event(self, event: dict[str, Any]) -> httpx2.Response:
         body = {"type": "event_callback", "team_id": "T1", "api_app_id": "A1", "event": event}
         return self.post(json.dumps(body).encode(), "application/json")
 
