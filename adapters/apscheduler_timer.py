@@ -79,6 +79,11 @@ class ApschedulerAckTimer:
         except Exception:
             _log.exception("could not schedule a wake-up; the sweep will catch it", incident=int(incident_id))
 
+    def pending(self, incident_id: IncidentId) -> datetime | None:
+        """When the incident's wake-up is due, or None when it has none (fired, cancelled, never set)."""
+        job = self._scheduler.get_job(_job_id(incident_id), jobstore="default")
+        return None if job is None else job.next_run_time
+
     def cancel(self, incident_id: IncidentId) -> None:
         try:
             self._scheduler.remove_job(_job_id(incident_id), jobstore="default")

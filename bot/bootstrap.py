@@ -9,16 +9,20 @@ from sqlalchemy import Engine
 
 from adapters.apscheduler_timer import ApschedulerAckTimer
 from adapters.clock import SystemClock
-from adapters.console import ConsoleNotifier
 from adapters.db import SqlAlchemyUnitOfWork, make_engine, upgrade
+from adapters.db.inbound_log import SqlInboundMessageLog
 from adapters.outbox_relay import ThreadedOutboxRelay
+from bot.channels import channel_notifiers
 from bot.config import PagerConfig, load_config
 from bot.settings import Settings
+from bot.slack.wiring import SlackParts, attach_bolt_app, wire_slack
 from domain.dispatch import Dispatcher, DispatchPolicy
+from domain.fallthrough import DeliveryReports
 from domain.model import Channel
 from domain.pager import Pager
 from domain.ports import AckTimer, Clock, Notifier, UnitOfWork
 from domain.queries import Queries
+from domain.sms_replies import SmsReplies
 
 
 @dataclass
@@ -33,13 +37,21 @@ class Runtime:
     dispatcher: Dispatcher
     timer: AckTimer
     relay: ThreadedOutboxRelay
+    clock: Clock | None = None
+    sms_replies: SmsReplies | None = None
+    deliveries: DeliveryReports | None = None
+    slack: SlackParts | None = None
 
     def start(self) -> None:
         if isinstance(self.timer, ApschedulerAckTimer):
             self.timer.start(self.pager.on_ack_timeout, sweep=self.pager.sweep_overdue)
         self.relay.start()
+        if self.slack is not None:
+            self.slack.relay.start()
 
     def stop(self) -> None:
+        if self.slack is not None:
+            self.slack.relay.stop()
         self.relay.stop()
         if isinstance(self.timer, ApschedulerAckTimer):
             self.timer.shutdown()
@@ -65,12 +77,26 @@ def bootstrap(
     def uow() -> UnitOfWork:
         return SqlAlchemyUnitOfWork(engine)
 
-    notifiers = notifiers or {channel: ConsoleNotifier(channel) for channel in Channel}
+    slack = wire_slack(settings, config.catalog, engine, uow, clock)
+    notifiers = {
+        **channel_notifiers(settings, uow),
+        **({Channel.SLACK: slack.notifier} if slack else {}),
+        **(notifiers or {}),
+    }
     dispatcher = Dispatcher(
         config.catalog, uow, notifiers, clock, DispatchPolicy(bundle_window=settings.bundle_window)
     )
     relay = ThreadedOutboxRelay(dispatcher, clock)
     timer = timer or ApschedulerAckTimer(engine, sweep_interval=settings.sweep_interval)
-    pager = Pager(config.catalog, uow, clock, timer, doorbell=relay)
+    pager = Pager(
+        config.catalog, uow, clock, timer, doorbell=relay, observer=slack.updater if slack else None
+    )
     queries = Queries(config.catalog, uow)
-    return Runtime(settings, config, engine, pager, queries, dispatcher, timer, relay)
+    sms_replies = SmsReplies(config.catalog, pager, uow, clock, SqlInboundMessageLog(engine))
+    deliveries = DeliveryReports(config.catalog, uow, clock, doorbell=relay)
+    if slack is not None:
+        attach_bolt_app(slack, settings, pager, queries, clock)
+    return Runtime(
+        settings, config, engine, pager, queries, dispatcher, timer, relay,
+        clock=clock, sms_replies=sms_replies, deliveries=deliveries, slack=slack,
+    )  # fmt: skip

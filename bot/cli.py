@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -11,8 +12,12 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.engine import make_url
 
+from adapters.db.process_lock import DatabaseInUse, SqliteProcessLock
+from bot import cli_oncall
 from bot.config import ConfigError, PagerConfig, load_config
+from bot.config_oncall import unreachable_warnings
 from bot.settings import Settings, SettingsError
+from domain.errors import NotFound
 
 app = typer.Typer(help="Pager: on-call paging service.", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
@@ -62,6 +67,12 @@ def serve(config: ConfigOption = None) -> None:
 
     settings = _settings(config)
     configure_logging(settings.log_format)
+    if make_url(settings.database_url).get_backend_name() == "sqlite":
+        try:
+            SqliteProcessLock(settings.database_url).acquire()  # held until this process exits
+        except DatabaseInUse as exc:
+            errors.print(f"[red]cannot start[/red] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
     runtime = bootstrap(settings, config=_config(settings.config_path))
     host, port = settings.host_port
     structlog.get_logger("pager").info(
@@ -91,6 +102,8 @@ def check_config(path: Annotated[Path, typer.Argument(help="The YAML file to che
     for service in sorted(c.services.values(), key=lambda s: s.id):
         if service.id not in loaded.integration_keys.values():
             console.print(f"warning: services.{service.id} has no integration key: no monitor can page it")
+    for warning in unreachable_warnings(c.rotations, c.people, datetime.now(UTC)):
+        console.print(f"warning: {warning}", highlight=False)
 
 
 @app.command()
@@ -131,6 +144,21 @@ def db_upgrade() -> None:
     finally:
         engine.dispose()
     console.print(f"database {safe_url(settings.database_url)} is up to date", highlight=False)
+
+
+@app.command()
+def oncall(
+    rotation: Annotated[str | None, typer.Argument(help="Only this rotation.")] = None,
+    at: Annotated[str | None, typer.Option("--at", help="An instant with its offset (default: now).")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Who is on call in each rotation, and the next handoffs."""
+    catalog = _config(_settings(config).config_path).catalog
+    try:
+        console.print(cli_oncall.oncall_table(catalog, cli_oncall.parse_instant(at), rotation))
+    except NotFound as exc:
+        errors.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
 
 
 def main() -> None:

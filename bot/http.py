@@ -7,8 +7,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from bot import api, errors, webhooks
+from bot import api, errors, oncall_api, twilio_webhooks, webhooks
 from bot.bootstrap import Runtime
+from bot.integrations import alertmanager, grafana, pagerduty
+from bot.slack import http as slack_http
 
 
 def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
@@ -36,6 +38,12 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
     errors.install(app)
     app.include_router(webhooks.router)
     app.include_router(api.router)
+    app.include_router(alertmanager.router)
+    app.include_router(grafana.router)
+    app.include_router(pagerduty.router)
+    app.include_router(oncall_api.router)
+    app.include_router(twilio_webhooks.router)
+    app.include_router(slack_http.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -10,9 +10,11 @@ from importlib import resources
 from pathlib import Path
 
 from bot.durations import parse_duration
+from bot.settings_channels import SMTP_PORT, TWILIO_API_URL, channel_settings
 
 DEFAULT_DATABASE_URL = "sqlite:///pager.db"
 DEFAULT_BIND = "127.0.0.1:8080"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
 
 class SettingsError(ValueError):
@@ -32,6 +34,21 @@ class Settings:
     bundle_window: timedelta = timedelta(seconds=1)
     sweep_interval: timedelta = timedelta(seconds=2)
     log_format: str = "console"
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = field(default=None, repr=False)
+    twilio_from: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_api_url: str = TWILIO_API_URL
+    public_url: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = SMTP_PORT
+    smtp_starttls: bool = True
+    smtp_username: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_from: str | None = None
+    slack_bot_token: str | None = field(default=None, repr=False)
+    slack_signing_secret: str | None = field(default=None, repr=False)
+    slack_api_url: str = DEFAULT_SLACK_API_URL
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, config_path: str | None = None) -> Settings:
@@ -45,6 +62,10 @@ class Settings:
                 bundle_window=_duration(env, "PAGER_BUNDLE_WINDOW", "1s"),
                 sweep_interval=_duration(env, "PAGER_SWEEP_INTERVAL", "2s"),
                 log_format=_choice(env, "PAGER_LOG_FORMAT", ("console", "json")),
+                **channel_settings(env),
+                slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
+                slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+                slack_api_url=env.get("SLACK_API_URL") or DEFAULT_SLACK_API_URL,
             )
         except ValueError as exc:
             raise SettingsError(str(exc)) from exc

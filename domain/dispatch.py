@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 
 from domain import events
 from domain.errors import NotificationFailed
+from domain.fallthrough import Delivery, fall_through
 from domain.model import Catalog, Channel, ServiceId
-from domain.ports import Batch, Clock, Notifier, Page, PageItem, UnitOfWorkFactory
+from domain.ports import Batch, Clock, Notifier, Page, PageItem, UnitOfWork, UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -132,4 +133,13 @@ class Dispatcher:
                         permanent=failure.permanent,
                     ),
                 )
+            if failure.permanent:
+                self._fall_through(uow, batch, failure.reason, now)
             uow.commit()
+
+    def _fall_through(self, uow: UnitOfWork, batch: Batch, reason: str, now: datetime) -> None:
+        """A permanent failure pages each person's next contact method instead (see fallthrough.py)."""
+        for c in batch.messages:
+            m = c.message
+            failed = Delivery(m.incident_id, m.level, m.round, m.channel, m.address)
+            fall_through(uow, self._catalog, failed, m.target, reason, now)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -28,6 +29,7 @@ class AlertReceived(Event):
     source: str
     dedup_key: str | None = None
     severity: str | None = None
+    details: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,28 @@ class NotificationFailed(Event):
 
 
 @dataclass(frozen=True)
+class FellThrough(Event):
+    """A page could not reach one contact method of a person, so their next method is paged."""
+
+    person: str
+    from_channel: str
+    from_address: str
+    to_channel: str
+    to_address: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class DeliveryReported(Event):
+    """The provider said what became of a message it had accepted (delivered, undelivered, failed)."""
+
+    channel: str
+    address: str
+    status: str
+    error: str | None = None
+
+
+@dataclass(frozen=True)
 class IncidentAcknowledged(Event):
     by: str
 
@@ -98,5 +122,7 @@ ALL: dict[str, type[Event]] = {
         IncidentAcknowledged,
         IncidentResolved,
         EscalationExhausted,
+        FellThrough,
+        DeliveryReported,
     )
 }

@@ -97,6 +97,8 @@ class Person:
     id: PersonId
     name: str
     contacts: tuple[Contact, ...] = ()
+    # Not paged at first: each is tried, in order, once an earlier method failed for good.
+    fallbacks: tuple[Contact, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -19,7 +20,15 @@ from domain.model import (
     ServiceState,
     Step,
 )
-from domain.ports import AckTimer, Clock, Doorbell, OutboxMessage, UnitOfWork, UnitOfWorkFactory
+from domain.ports import (
+    AckTimer,
+    Clock,
+    Doorbell,
+    IncidentObserver,
+    OutboxMessage,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from domain.targets import resolve_targets
 
 
@@ -28,6 +37,7 @@ class AlertResult(StrEnum):
     APPENDED = "appended"
     RESOLVED = "resolved"
     IGNORED = "ignored"
+    ACKNOWLEDGED = "acknowledged"
 
 
 @dataclass(frozen=True)
@@ -46,34 +56,67 @@ class Pager:
         clock: Clock,
         timer: AckTimer,
         doorbell: Doorbell | None = None,
+        observer: IncidentObserver | None = None,
     ) -> None:
         self.catalog = catalog
         self._uow = uow
         self._clock = clock
         self._timer = timer
         self._doorbell = doorbell
+        self._observer = observer
 
     def on_alert(self, service_id: str, alert: Alert) -> AlertOutcome:
         """A monitor reported an alert (firing or resolved) for a service."""
+        return self.on_alerts(service_id, [alert])[0]
+
+    def on_alerts(self, service_id: str, alerts: Sequence[Alert]) -> list[AlertOutcome]:
+        """Several alerts for one service (one monitor notification), applied together: all or none.
+
+        Firing alerts go before resolved ones, so a notification that starts one alert and ends another
+        keeps the open incident rather than closing it and opening a second one. Outcomes follow `alerts`.
+        """
+        service = self.catalog.service(service_id)
+        now = self._clock.now()
+        order = sorted(range(len(alerts)), key=lambda i: alerts[i].status is AlertStatus.RESOLVED)
+        outcomes: dict[int, AlertOutcome] = {}
+        settled: list[tuple[AlertOutcome, Incident]] = []
+        with self._uow() as uow:
+            state = uow.services.lock(service.id)
+            for index in order:
+                outcomes[index], incident = self._apply(uow, state, alerts[index], now)
+                if incident is not None:
+                    settled.append((outcomes[index], incident))
+            uow.commit()
+        for outcome, incident in settled:
+            if outcome.result is AlertResult.OPENED:
+                self._paged(incident)
+            else:
+                self._timer.cancel(incident.id)
+                self._changed(incident)
+        return [outcomes[i] for i in range(len(alerts))]
+
+    def acknowledge_alert(self, service_id: str, dedup_key: str, by: str) -> AlertOutcome:
+        """A monitor acknowledged one of its alerts: the open incident holding it stops escalating.
+
+        `by` names the integration ("integration:pagerduty"), not a person of the config; it is recorded as
+        is. A key that is not firing on the service's open incident changes nothing.
+        """
         service = self.catalog.service(service_id)
         now = self._clock.now()
         with self._uow() as uow:
             state = uow.services.lock(service.id)
             incident = None if state.open_incident is None else uow.incidents.get(state.open_incident)
-            if alert.status is AlertStatus.RESOLVED:
-                outcome = self._alert_resolved(uow, state, incident, alert, now)
-            elif incident is None:
-                incident = self._open(uow, state, alert, now)
-                outcome = AlertOutcome(incident.id, AlertResult.OPENED)
-            else:
-                self._append(uow, incident, alert, now)
-                outcome = AlertOutcome(incident.id, AlertResult.APPENDED)
-            uow.commit()
-        if outcome.result is AlertResult.OPENED and incident is not None:
-            self._paged(incident)
-        elif outcome.result is AlertResult.RESOLVED and outcome.incident_id is not None:
-            self._timer.cancel(outcome.incident_id)
-        return outcome
+            if incident is None or not uow.alerts.is_firing(incident.id, dedup_key):
+                return AlertOutcome(None, AlertResult.IGNORED)
+            changed = incident.acknowledge(PersonId(by), now)
+            if changed:
+                uow.outbox.cancel(incident.id)
+                uow.incidents.save(incident)
+                uow.commit()
+        self._timer.cancel(incident.id)
+        if changed:
+            self._changed(incident)
+        return AlertOutcome(incident.id, AlertResult.ACKNOWLEDGED)
 
     def on_ack_timeout(self, incident_id: IncidentId, fired: Step) -> None:
         """An acknowledgement deadline passed. Stale, early or repeated wake-ups change nothing."""
@@ -94,9 +137,12 @@ class Pager:
                 step = incident.next_step(fired, now, policy)
                 if step is not None:
                     self._page_level(uow, incident, policy, step, now)
-            if incident.events:
+            changed = bool(incident.events)
+            if changed:
                 uow.incidents.save(incident)
                 uow.commit()
+        if changed:
+            self._changed(incident)
         if step is not None:
             self._paged(incident)
         elif early_deadline is not None and now < early_deadline:
@@ -108,11 +154,14 @@ class Pager:
         now = self._clock.now()
         with self._uow() as uow:
             incident, _ = self._locked(uow, incident_id)
-            if incident.acknowledge(PersonId(person.id), now):
+            changed = incident.acknowledge(PersonId(person.id), now)
+            if changed:
                 uow.outbox.cancel(incident.id)
                 uow.incidents.save(incident)
                 uow.commit()
         self._timer.cancel(incident.id)
+        if changed:
+            self._changed(incident)
         return incident
 
     def resolve(self, incident_id: IncidentId, by: str) -> Incident:
@@ -124,6 +173,7 @@ class Pager:
             self._close(uow, state, incident, by=person.id, reason="resolved by a person", now=now)
             uow.commit()
         self._timer.cancel(incident.id)
+        self._changed(incident)
         return incident
 
     def sweep_overdue(self, limit: int = 500) -> int:
@@ -157,6 +207,21 @@ class Pager:
         incident = uow.incidents.get(incident_id)
         assert incident is not None
         return incident, state
+
+    def _apply(
+        self, uow: UnitOfWork, state: ServiceState, alert: Alert, now: datetime
+    ) -> tuple[AlertOutcome, Incident | None]:
+        """One alert of a batch, inside the batch's unit of work; the incident comes back when it opened
+        or resolved."""
+        incident = None if state.open_incident is None else uow.incidents.get(state.open_incident)
+        if alert.status is AlertStatus.RESOLVED:
+            outcome = self._alert_resolved(uow, state, incident, alert, now)
+            return outcome, incident if outcome.result is AlertResult.RESOLVED else None
+        if incident is None:
+            incident = self._open(uow, state, alert, now)
+            return AlertOutcome(incident.id, AlertResult.OPENED), incident
+        self._append(uow, incident, alert, now)
+        return AlertOutcome(incident.id, AlertResult.APPENDED), None
 
     def _open(self, uow: UnitOfWork, state: ServiceState, alert: Alert, now: datetime) -> Incident:
         service = self.catalog.service(state.service_id)
@@ -231,6 +296,11 @@ class Pager:
             ]
         )
 
+    def _changed(self, incident: Incident) -> None:
+        """After a change of state committed: let the observer mirror it (chat cards, say)."""
+        if self._observer is not None:
+            self._observer.incident_changed(incident)
+
     def _paged(self, incident: Incident) -> None:
         """After a level was paged and committed: arm its deadline and wake the dispatcher."""
         if incident.ack_deadline is not None:
@@ -247,4 +317,5 @@ def _received(alert: Alert, now: datetime) -> events.AlertReceived:
         source=alert.source,
         dedup_key=alert.dedup_key,
         severity=alert.severity,
+        details=dict(alert.details),
     )

@@ -104,6 +104,10 @@ class AlertRepository(Protocol):
 
     def firing_count(self, incident_id: IncidentId) -> int: ...
 
+    def is_firing(self, incident_id: IncidentId, dedup_key: str) -> bool:
+        """Whether the incident has a firing (not yet resolved) alert with that key. A read; safe to retry."""
+        ...
+
 
 class Timeline(Protocol):
     def append(self, incident_id: IncidentId, event: Event) -> None: ...
@@ -224,7 +228,29 @@ class Notifier(Protocol):
         ...
 
 
+class InboundMessageLog(Protocol):
+    """The provider ids of inbound messages already acted on, so a redelivered one is acted on once."""
+
+    def first_time(self, message_id: str, at: datetime) -> bool:
+        """Note `message_id`; True if it was not noted before. Safe to call from several processes."""
+        ...
+
+    def forget(self, message_id: str) -> None:
+        """Un-note a message whose handling failed, so the provider's retry is handled."""
+        ...
+
+
 class Doorbell(Protocol):
     """Tells the dispatcher that new messages were committed to the outbox."""
 
     def ring(self) -> None: ...
+
+
+class IncidentObserver(Protocol):
+    """Hears of each committed change of an incident's state, to mirror it elsewhere (chat cards)."""
+
+    def incident_changed(self, incident: Incident) -> None:
+        """Called after commit when the incident was acknowledged, resolved, escalated to another level
+        or ran out of levels; `incident` is its new state. Must not raise: the change is already made.
+        A process dying just before the call loses that one notice (the incident itself is safe)."""
+        ...

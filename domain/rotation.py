@@ -11,12 +11,31 @@ from datetime import UTC, datetime, timedelta, tzinfo
 
 
 @dataclass(frozen=True)
+class Override:
+    """`person` holds the rotation's pager from `start` (included) to `end` (excluded)."""
+
+    person: str
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("an override's from and to must carry a UTC offset")
+        if self.end <= self.start:
+            raise ValueError("an override must end after it starts")
+
+    def covers(self, at: datetime) -> bool:
+        return self.start <= at < self.end
+
+
+@dataclass(frozen=True)
 class Rotation:
     id: str
     members: tuple[str, ...]
     start: datetime
     shift: timedelta
     timezone: tzinfo
+    overrides: tuple[Override, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.members:
@@ -44,6 +63,26 @@ class Rotation:
         return index
 
     def on_call(self, at: datetime) -> str | None:
-        """The member holding the pager at `at`, or None before the rotation starts."""
+        """Who holds the pager at `at`: the last override covering it, else the member whose shift it is
+        (None before the rotation starts)."""
+        for override in reversed(self.overrides):
+            if override.covers(at):
+                return override.person
         index = self.shift_index(at)
         return None if index is None else self.members[index % len(self.members)]
+
+    def handoffs(self, after: datetime, count: int) -> list[tuple[datetime, str | None]]:
+        """The next `count` changes of who is on call after `after`, shift handoffs and overrides alike."""
+        index = self.shift_index(after)
+        first = 0 if index is None else index + 1
+        moments = {self.handoff(first + n) for n in range(count)}
+        horizon = max(moments)
+        for override in self.overrides:
+            moments |= {m for m in (override.start, override.end) if after < m <= horizon}
+        changes: list[tuple[datetime, str | None]] = []
+        holder = self.on_call(after)
+        for moment in sorted(moments):
+            if (person := self.on_call(moment)) != holder:
+                changes.append((moment, person))
+                holder = person
+        return changes[:count]

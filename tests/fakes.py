@@ -177,6 +177,9 @@ class _Alerts:
     def firing_count(self, incident_id: IncidentId) -> int:
         return sum(row.firing for row in self.s.alerts.get(incident_id, []))
 
+    def is_firing(self, incident_id: IncidentId, dedup_key: str) -> bool:
+        return any(row.firing and row.dedup_key == dedup_key for row in self.s.alerts.get(incident_id, []))
+
 
 class _Timeline:
     def __init__(self, store: MemoryStore) -> None:
@@ -270,13 +273,16 @@ class InMemoryUnitOfWork:
 
     def __enter__(self) -> Self:
         self.store.lock.acquire()
+        self._begin()
+        return self
+
+    def _begin(self) -> None:
         self._work = copy.deepcopy(self.store)
         self.services = _Services(self._work)
         self.timeline = _Timeline(self._work)
         self.incidents = _Incidents(self._work, self.timeline)
         self.alerts = _Alerts(self._work)
         self.outbox = _Outbox(self._work)
-        return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -287,9 +293,18 @@ class InMemoryUnitOfWork:
         for name, value in vars(self._work).items():
             if name != "lock":
                 setattr(self.store, name, value)
-        self._work = copy.deepcopy(self.store)
-        self.services = _Services(self._work)
-        self.timeline = _Timeline(self._work)
-        self.incidents = _Incidents(self._work, self.timeline)
-        self.alerts = _Alerts(self._work)
-        self.outbox = _Outbox(self._work)
+        self._begin()
+
+
+class MemoryInboundMessageLog:
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+
+    def first_time(self, message_id: str, at: datetime) -> bool:
+        if message_id in self.seen:
+            return False
+        self.seen.add(message_id)
+        return True
+
+    def forget(self, message_id: str) -> None:
+        self.seen.discard(message_id)

@@ -169,6 +169,12 @@ class SqlAlertRepository:
         query = select(func.count()).where(alerts.c.incident_id == incident_id, alerts.c.firing)
         return int(self._conn.execute(query).scalar_one())
 
+    def is_firing(self, incident_id: IncidentId, dedup_key: str) -> bool:
+        query = select(alerts.c.id).where(
+            alerts.c.incident_id == incident_id, alerts.c.firing, alerts.c.dedup_key == dedup_key
+        )
+        return self._conn.execute(query.limit(1)).first() is not None
+
 
 def _same_key(dedup_key: str | None) -> ColumnElement[bool]:
     return alerts.c.dedup_key.is_(None) if dedup_key is None else alerts.c.dedup_key == dedup_key

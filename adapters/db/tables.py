@@ -132,3 +132,46 @@ outbox = Table(
     UniqueConstraint("incident_id", "level", "round", "channel", "address", name="uq_outbox_step_address"),
     Index("ix_outbox_status_created_at", "status", "created_at"),
 )
+
+# Inbound SMS already acted on, by Twilio's MessageSid: a redelivered webhook is answered, not re-run.
+sms_inbound = Table(
+    "sms_inbound",
+    metadata,
+    Column("message_sid", String(64), primary_key=True),
+    Column("received_at", UtcDateTime(), nullable=False),
+)
+
+# Slack: every card posted for an incident, so it can be updated in place; a bundled card has one row
+# per incident it lists, all with the same (channel, ts).
+slack_messages = Table(
+    "slack_messages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident_id", Integer, nullable=False),
+    Column("channel", String(50), nullable=False),
+    Column("ts", String(50), nullable=False),
+    Column("threaded", Boolean, nullable=False),
+    Column("posted_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("incident_id", "channel", "ts", name="uq_slack_messages_incident_message"),
+    Index("ix_slack_messages_channel_ts", "channel", "ts"),
+)
+
+# Incidents whose cards must be re-rendered: one row however many changes, so a storm becomes one update.
+slack_card_refreshes = Table(
+    "slack_card_refreshes",
+    metadata,
+    Column("incident_id", Integer, primary_key=True),
+    Column("generation", Integer, nullable=False),
+    Column("requested_at", UtcDateTime(), nullable=False),
+)
+
+# Timeline steps owed to the thread of a channel card, deleted once posted.
+slack_thread_replies = Table(
+    "slack_thread_replies",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel", String(50), nullable=False),
+    Column("thread_ts", String(50), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+)

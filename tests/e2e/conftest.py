@@ -67,12 +67,14 @@ class Harness:
         ]
 
 
-def make_harness(database_url: str, tmp_path: Path, api_token: str | None = API_TOKEN) -> Iterator[Harness]:
+def make_harness(
+    database_url: str, tmp_path: Path, api_token: str | None = API_TOKEN, extra_config: str = ""
+) -> Iterator[Harness]:
     settings = Settings(database_url=database_url, config_path=tmp_path / "unused.yaml", api_token=api_token)
     clock = FakeClock()
     timer = FakeAckTimer(clock)
     notifiers = {c: RecordingNotifier() for c in Channel}
-    config = parse_config(CONFIG, "test.yaml", {})
+    config = parse_config(CONFIG + extra_config, "test.yaml", {})
     runtime = bootstrap(settings, config=config, clock=clock, timer=timer, notifiers=notifiers)
     timer.pager = runtime.pager
     with TestClient(create_app(runtime, manage_runtime=False)) as client:

@@ -21,6 +21,18 @@ def test_firing_alert_opens_an_incident_committed_before_the_answer(harness: Har
     assert [e["kind"] for e in incident["timeline"]][:3] == ["IncidentOpened", "AlertReceived", "LevelPaged"]
 
 
+def test_alert_details_are_kept_on_the_timeline(harness: Harness) -> None:
+    details = {"host": "db-1", "connections": 500, "tags": ["primary", "eu-west"]}
+
+    harness.alert({"summary": "DB down", "dedup_key": "db-1", "details": details})
+
+    received = [
+        e for e in harness.api("GET", "/api/incidents/1").json()["timeline"] if e["kind"] == "AlertReceived"
+    ]
+    assert received[0]["data"]["details"] == details
+    assert received[0]["data"]["dedup_key"] == "db-1"
+
+
 def test_second_alert_is_appended_to_the_open_incident(harness: Harness) -> None:
     harness.alert({"summary": "DB down"})
 

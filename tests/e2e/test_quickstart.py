@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,3 +49,15 @@ def test_readme_curl_opens_an_incident_and_level_one_is_paged(server: Server) ->
     paged = {e["to"] for e in server.log_entries(0) if e.get("event") == "page"}
     assert "#payments-oncall" in paged and len(paged) >= 2  # the channel and whoever is on call
     assert (server.workdir / "pager.db").exists()
+
+
+def test_a_second_server_on_the_same_sqlite_file_refuses_to_start(server: Server) -> None:
+    server.start()
+    second = subprocess.run(
+        server.command, cwd=server.workdir, env={**server.env, "PAGER_BIND": "127.0.0.1:1"},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+    assert second.returncode == 1
+    assert "another pager process is already serving" in second.stderr
+    assert server.healthy()

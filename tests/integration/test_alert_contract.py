@@ -81,3 +81,24 @@ def test_a_resolved_alert_firing_again_counts_again(new_uow: NewUow) -> None:
     record(new_uow, incident_id, "disk")
 
     assert firing(new_uow, incident_id) == 1
+
+
+def test_a_key_is_firing_until_resolved(new_uow: NewUow) -> None:
+    incident_id = add_incident(new_uow)
+    record(new_uow, incident_id, "disk", "cpu")
+    with new_uow() as uow:
+        uow.alerts.resolve(incident_id, "disk", T0 + timedelta(seconds=5))
+        uow.commit()
+
+    with new_uow() as uow:
+        found = [uow.alerts.is_firing(incident_id, key) for key in ("disk", "cpu", "mem")]
+
+    assert found == [False, True, False]
+
+
+def test_a_key_firing_on_another_incident_is_not_firing_on_this_one(new_uow: NewUow) -> None:
+    incident_id, other = add_incident(new_uow, "payments"), add_incident(new_uow, "search")
+    record(new_uow, other, "disk")
+
+    with new_uow() as uow:
+        assert uow.alerts.is_firing(incident_id, "disk") is False

@@ -18,7 +18,17 @@ from adapters.db.tables import metadata
 from domain.model import Incident, IncidentId, IncidentState, ServiceId
 from tests.fakes import T0
 
-PAGER_TABLES = {"service_states", "incidents", "alerts", "timeline", "outbox"}
+PAGER_TABLES = {
+    "service_states",
+    "incidents",
+    "alerts",
+    "timeline",
+    "outbox",
+    "sms_inbound",
+    "slack_messages",
+    "slack_card_refreshes",
+    "slack_thread_replies",
+}
 
 
 @pytest.fixture

@@ -157,6 +157,16 @@ def test_every_kind_of_event_reads_back_equal(new_uow: NewUow) -> None:
         events.IncidentAcknowledged(at=at(4), by="alice"),
         events.IncidentResolved(at=at(5), by="alice", reason="fixed"),
         events.EscalationExhausted(at=at(6), level=2, round=1),
+        events.FellThrough(
+            at=at(7),
+            person="alice",
+            from_channel="sms",
+            from_address="+336",
+            to_channel="email",
+            to_address="a@b",
+            reason="Twilio 400 error 21211",
+        ),
+        events.DeliveryReported(at=at(8), channel="sms", address="+336", status="undelivered", error="30003"),
     ]
     assert {type(e) for e in recorded} == set(events.ALL.values())
     with new_uow() as uow:

@@ -1,0 +1,102 @@
+"""Calling Slack's Web API politely: about one message per second per channel, 429 Retry-After honoured."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from domain.errors import NotificationFailed
+
+# Errors that no retry can fix: the address or the app's setup is wrong.
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "user_not_found",
+        "cannot_dm_bot",
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "missing_scope",
+        "message_not_found",
+        "cant_update_message",
+        "user_disabled",
+    }
+)
+
+
+class SlackWebApi:
+    """A thin layer over `WebClient` that paces calls per channel and waits out rate limits.
+
+    Raises NotificationFailed (permanent when Slack says retrying cannot help) for anything else.
+    `sleep` and `monotonic` are injected so tests need not wait.
+    """
+
+    def __init__(
+        self,
+        client: WebClient,
+        *,
+        pace: float = 1.0,
+        max_rate_limited: int = 5,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.pace = pace
+        self._max_rate_limited = max_rate_limited
+        self.sleep = sleep
+        self._monotonic = monotonic
+        self._last_post: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def call(self, method: str, **params: Any) -> dict[str, Any]:
+        """Call `method`; a 429 is retried after its Retry-After, up to `max_rate_limited` times."""
+        channel = params.get("channel")
+        for _ in range(self._max_rate_limited):
+            if isinstance(channel, str):
+                self._wait_turn(channel)
+            try:
+                return dict(self.client.api_call(method, json=params).data)  # type: ignore[arg-type]
+            except SlackApiError as exc:
+                delay = _retry_after(exc)
+                if delay is None:
+                    raise _failure(method, exc) from exc
+                self.sleep(delay)
+            except SlackClientError as exc:  # connection refused, timeout: Slack may be back soon
+                raise NotificationFailed(f"slack {method}: {type(exc).__name__}", permanent=False) from exc
+            except OSError as exc:
+                raise NotificationFailed(f"slack {method}: {exc}", permanent=False) from exc
+        raise NotificationFailed(f"slack {method}: still rate limited", permanent=False)
+
+    def _wait_turn(self, channel: str) -> None:
+        # Slack allows about one message per second per channel; bursts beyond it are refused with 429.
+        with self._lock:
+            now = self._monotonic()
+            start = max(now, self._last_post.get(channel, now - self.pace) + self.pace)
+            self._last_post[channel] = start
+        if start > now:
+            self.sleep(start - now)
+
+
+def _retry_after(exc: SlackApiError) -> float | None:
+    if exc.response.status_code != 429:
+        return None
+    header = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after") or "1"
+    try:
+        return max(float(header), 0.0)
+    except ValueError:
+        return 1.0
+
+
+def _failure(method: str, exc: SlackApiError) -> NotificationFailed:
+    error = exc.response.get("error") if isinstance(exc.response.data, dict) else None
+    status = exc.response.status_code
+    reason = f"slack {method}: {error or f'HTTP {status}'}"
+    return NotificationFailed(reason, permanent=error in PERMANENT_ERRORS)

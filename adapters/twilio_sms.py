@@ -1,0 +1,77 @@
+"""The SMS notifier over Twilio's REST API, with short retries and Twilio errors mapped to the port's."""
+
+from __future__ import annotations
+
+import requests
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from adapters.retrying import with_retries
+from adapters.sms_text import sms_text
+from domain.errors import NotificationFailed
+from domain.ports import Page
+
+# Error codes Twilio may answer with a 4xx that a later attempt can still get through.
+_RETRYABLE_CODES = {20429}
+
+
+def status_steps(page: Page) -> str:
+    """The page's (incident, level, round) triples as the status callback's `steps` query value."""
+    return "-".join(f"{i.incident_id}.{i.level}.{i.round}" for i in page.items)
+
+
+class TwilioSmsSender:
+    """Implements the Notifier port for Channel.SMS.
+
+    With `public_url`, each message asks Twilio to report its delivery to
+    `{public_url}/twilio/status?steps=...`, naming the incidents it paged for.
+    """
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        *,
+        from_number: str | None = None,
+        messaging_service_sid: str | None = None,
+        api_url: str | None = None,
+        public_url: str | None = None,
+        attempts: int = 3,
+        backoff: float = 1.0,
+        timeout: float = 10.0,
+    ) -> None:
+        if not (from_number or messaging_service_sid):
+            raise ValueError("Twilio needs TWILIO_FROM or a messaging service sid to send from")
+        # The SDK sets no timeout of its own: a stalled connection would hold the relay forever.
+        self._client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout))
+        if api_url:
+            self._client.api.base_url = api_url.rstrip("/")
+        self._sender = (
+            {"from_": from_number} if from_number else {"messaging_service_sid": messaging_service_sid}
+        )
+        self._public_url = public_url.rstrip("/") if public_url else None
+        self._attempts, self._backoff = attempts, backoff
+
+    def send(self, page: Page) -> None:
+        """One SMS to `page.address`; 429, 5xx and timeouts are retried a few times, then reported
+        retryable; an invalid, unsubscribed or landline number is reported permanent."""
+        with_retries(lambda: self._create(page), self._attempts, self._backoff)
+
+    def _create(self, page: Page) -> str:
+        options = dict(self._sender)
+        if self._public_url:
+            options["status_callback"] = f"{self._public_url}/twilio/status?steps={status_steps(page)}"
+        try:
+            message = self._client.messages.create(to=page.address, body=sms_text(page), **options)
+        except TwilioRestException as exc:
+            raise _failure(exc) from exc
+        except requests.RequestException as exc:
+            raise NotificationFailed(f"Twilio unreachable: {type(exc).__name__}", permanent=False) from exc
+        return str(message.sid)
+
+
+def _failure(exc: TwilioRestException) -> NotificationFailed:
+    retryable = exc.status == 429 or exc.status >= 500 or exc.code in _RETRYABLE_CODES
+    code = f" error {exc.code}" if exc.code else ""
+    return NotificationFailed(f"Twilio {exc.status}{code}: {exc.msg}", permanent=not retryable)

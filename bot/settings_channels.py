@@ -1,0 +1,76 @@
+"""Settings of the notification channels (Twilio SMS, SMTP email) read from the environment."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TypedDict
+
+TWILIO_API_URL = "https://api.twilio.com"
+SMTP_PORT = 587
+
+
+class ChannelSettingsError(ValueError):
+    pass
+
+
+class ChannelSettings(TypedDict):
+    twilio_account_sid: str | None
+    twilio_auth_token: str | None
+    twilio_from: str | None
+    twilio_messaging_service_sid: str | None
+    twilio_api_url: str
+    public_url: str | None
+    smtp_host: str | None
+    smtp_port: int
+    smtp_starttls: bool
+    smtp_username: str | None
+    smtp_password: str | None
+    smtp_from: str | None
+
+
+def channel_settings(env: Mapping[str, str]) -> ChannelSettings:
+    """The Settings fields for Twilio and SMTP; a half-configured channel is refused by name."""
+    found: ChannelSettings = {
+        "twilio_account_sid": env.get("TWILIO_ACCOUNT_SID") or None,
+        "twilio_auth_token": env.get("TWILIO_AUTH_TOKEN") or None,
+        "twilio_from": env.get("TWILIO_FROM") or None,
+        "twilio_messaging_service_sid": env.get("TWILIO_MESSAGING_SERVICE_SID") or None,
+        "twilio_api_url": env.get("TWILIO_API_URL") or TWILIO_API_URL,
+        "public_url": (env.get("PAGER_PUBLIC_URL") or "").rstrip("/") or None,
+        "smtp_host": env.get("SMTP_HOST") or None,
+        "smtp_port": _port(env.get("SMTP_PORT")),
+        "smtp_starttls": _flag(env.get("SMTP_STARTTLS"), "SMTP_STARTTLS"),
+        "smtp_username": env.get("SMTP_USERNAME") or None,
+        "smtp_password": env.get("SMTP_PASSWORD") or None,
+        "smtp_from": env.get("SMTP_FROM") or None,
+    }
+    _require_together(found)
+    return found
+
+
+def _require_together(found: ChannelSettings) -> None:
+    if found["twilio_account_sid"] or found["twilio_auth_token"]:
+        if not (found["twilio_account_sid"] and found["twilio_auth_token"]):
+            raise ChannelSettingsError("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN go together: set both")
+        if not (found["twilio_from"] or found["twilio_messaging_service_sid"]):
+            raise ChannelSettingsError(
+                "Twilio is configured: set TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID"
+            )
+    if found["smtp_host"] and not found["smtp_from"]:
+        raise ChannelSettingsError("SMTP_HOST is set: set SMTP_FROM, the address pages are sent from")
+
+
+def _port(value: str | None) -> int:
+    if not value:
+        return SMTP_PORT
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise ChannelSettingsError(f"SMTP_PORT: expected a port number, got {value!r}")
+    return int(value)
+
+
+def _flag(value: str | None, name: str) -> bool:
+    if not value:
+        return True
+    if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
+        raise ChannelSettingsError(f"{name}: expected true or false, got {value!r}")
+    return value.lower() in ("true", "1", "yes")

@@ -1,0 +1,69 @@
+"""The `/pager` slash command: status, incidents, ack, resolve, oncall, help; every answer ephemeral."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from adapters.slack_card import display_name
+from bot.slack.blocks import HELP, incidents_blocks, oncall_line, status_blocks, text_block
+from bot.slack.context import SlackContext
+from domain.model import IncidentId
+
+Blocks = list[dict[str, Any]]
+
+
+def register(app: App, ctx: SlackContext) -> None:
+    @app.command("/pager")
+    def pager(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+        verb, *args = (command.get("text") or "help").split() or ["help"]
+        verb = verb.lower()
+        if verb in {"ack", "resolve"}:
+            # Answer Slack within its 3 seconds first; the outcome follows through response_url.
+            ack()
+            respond(text=act(ctx, verb, args, command["user_id"]), response_type="ephemeral")
+            return
+        blocks = read(ctx, verb, args)
+        ack(text=blocks[0]["text"]["text"][:150], blocks=blocks, response_type="ephemeral")
+
+
+def act(ctx: SlackContext, verb: str, args: list[str], slack_user_id: str) -> str:
+    """Acknowledge or resolve an incident as the person linked to the Slack user; the reply text."""
+    if len(args) != 1 or not args[0].lstrip("#").isdigit():
+        return f"Usage: `/pager {verb} <incident id>`, as in `/pager {verb} 12`."
+    person = ctx.linked_person(slack_user_id)
+    incident_id = IncidentId(int(args[0].lstrip("#")))
+    if verb == "ack":
+        incident = ctx.pager.acknowledge(incident_id, person.id)
+        if incident.acknowledged_by != person.id:  # a second acknowledgement changes nothing
+            who = display_name(incident.acknowledged_by or "?", ctx.catalog.people)
+            return f"Incident #{incident_id} was already acknowledged by {who}."
+        return f"Incident #{incident_id} acknowledged by {person.name}: escalation stopped."
+    ctx.pager.resolve(incident_id, person.id)
+    return f"Incident #{incident_id} resolved by {person.name}."
+
+
+def read(ctx: SlackContext, verb: str, args: list[str]) -> Blocks:
+    """The blocks answering a read-only subcommand (help for anything unknown)."""
+    if verb == "status":
+        services = [s for s in ctx.queries.services() if not args or s.id in args]
+        if args and not services:
+            return [text_block(f"Unknown service `{args[0]}`. `/pager status` lists them all.")]
+        return status_blocks(services, ctx.queries.incidents(), ctx.catalog.people)
+    if verb == "incidents":
+        return incidents_blocks(ctx.queries.incidents(), ctx.catalog.people)
+    if verb == "oncall":
+        return oncall(ctx, args)
+    prefix = "" if verb == "help" else f"Unknown subcommand `{verb}`.\n"
+    return [text_block(prefix + HELP)]
+
+
+def oncall(ctx: SlackContext, args: list[str]) -> Blocks:
+    rotations = [r for r in ctx.catalog.rotations.values() if not args or r.id in args]
+    if not ctx.catalog.rotations:
+        return [text_block("No rotation is configured yet: add `rotations:` to the config.")]
+    if not rotations:
+        return [text_block(f"Unknown rotation `{args[0]}`. `/pager oncall` lists them all.")]
+    now = ctx.clock.now()
+    return [text_block("\n".join(oncall_line(r, ctx.catalog, now) for r in rotations))]

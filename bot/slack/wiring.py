@@ -1,0 +1,74 @@
+"""Building the Slack side from settings: Web API client, notifier, card updater and the Bolt app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+
+from adapters.db.slack_store import SqlSlackStore
+from adapters.slack_api import SlackWebApi
+from adapters.slack_cards import SlackCardRelay, SlackCardUpdater
+from adapters.slack_chat import SlackChatNotifier
+from bot.settings import Settings
+from bot.slack.app import create_bolt_app
+from bot.slack.context import SlackContext
+from bot.slack.http import SlackSignature
+from domain.model import Catalog, ServiceId
+from domain.pager import Pager
+from domain.ports import Clock, UnitOfWorkFactory
+from domain.queries import Queries
+
+
+@dataclass
+class SlackParts:
+    """The Slack adapters; `bolt_app` and `signature` exist once a signing secret is set."""
+
+    api: SlackWebApi
+    store: SqlSlackStore
+    notifier: SlackChatNotifier
+    updater: SlackCardUpdater
+    relay: SlackCardRelay
+    bolt_app: App | None = None
+    signature: SlackSignature | None = None
+
+
+def wire_slack(
+    settings: Settings, catalog: Catalog, engine: Engine, uow: UnitOfWorkFactory, clock: Clock
+) -> SlackParts | None:
+    """The Slack adapters, or None without SLACK_BOT_TOKEN (Slack pages then go to the console)."""
+    if not settings.slack_bot_token:
+        return None
+    # Retries are SlackWebApi's job (it honours Retry-After); the SDK's own would hide 429s from it.
+    client = WebClient(
+        token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10, retry_handlers=[]
+    )
+    api = SlackWebApi(client)
+    store = SqlSlackStore(engine)
+
+    def service_name(service_id: ServiceId) -> str:
+        service = catalog.services.get(service_id)
+        return service.name if service else service_id
+
+    updater = SlackCardUpdater(api, store, uow, service_name, clock, catalog.people)
+    notifier = SlackChatNotifier(api, store, clock, uow)
+    return SlackParts(api, store, notifier, updater, SlackCardRelay(updater))
+
+
+def attach_bolt_app(
+    parts: SlackParts, settings: Settings, pager: Pager, queries: Queries, clock: Clock
+) -> None:
+    """Give the Slack side its Bolt app, which drives `pager`; left out while no signing secret is set."""
+    if not settings.slack_signing_secret or not settings.slack_bot_token:
+        return
+    ctx = SlackContext(pager, queries, pager.catalog, clock)
+    parts.signature = SlackSignature(settings.slack_signing_secret)
+    parts.bolt_app = create_bolt_app(
+        ctx,
+        token=settings.slack_bot_token,
+        signing_secret=settings.slack_signing_secret,
+        # Bolt gets its bot token from `authorize`; a client of its own without one keeps it from warning.
+        client=WebClient(base_url=settings.slack_api_url, timeout=10),
+    )

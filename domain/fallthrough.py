@@ -1,0 +1,106 @@
+"""Falling through to a person's next contact method when a page cannot reach them on one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain import events
+from domain.model import Catalog, Channel, Contact, IncidentId, Person, PersonId, Step, TargetKind
+from domain.ports import Clock, Doorbell, OutboxMessage, UnitOfWork, UnitOfWorkFactory
+
+# What Twilio reports for a message the phone never got; other statuses are progress or success.
+UNDELIVERED = {"undelivered", "failed"}
+REPORTED = UNDELIVERED | {"delivered"}
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message owed to one address for one step (level counts from 1) of an incident."""
+
+    incident_id: IncidentId
+    level: int
+    round: int
+    channel: Channel
+    address: str
+
+
+def owner(catalog: Catalog, contact: Contact, target: str | None = None) -> Person | None:
+    """The person a contact belongs to: the target's person if it names one, else whoever lists it.
+
+    A raw address target (`sms:+336...`) pages that address, not a person: nobody to fall through to.
+    """
+    kind = None if target is None else target.partition(":")[0]
+    if kind in (TargetKind.SMS, TargetKind.EMAIL, TargetKind.SLACK):
+        return None
+    if target is not None and kind == TargetKind.PERSON:
+        person = catalog.people.get(PersonId(target.partition(":")[2]))
+        if person is not None:
+            return person
+    for person in sorted(catalog.people.values(), key=lambda p: p.id):
+        if contact in person.contacts or contact in person.fallbacks:
+            return person
+    return None
+
+
+def _after(person: Person, failed: Contact) -> Iterator[Contact]:
+    methods = (*person.contacts, *person.fallbacks)
+    if failed in methods:
+        yield from methods[methods.index(failed) + 1 :]
+
+
+def fall_through(
+    uow: UnitOfWork, catalog: Catalog, failed: Delivery, target: str | None, reason: str, now: datetime
+) -> Contact | None:
+    """Queue the person's next contact method not yet paged for this step; None when there is none,
+    or when the incident no longer waits for this step (acknowledged, resolved, escalated)."""
+    incident = uow.incidents.get(failed.incident_id)
+    if incident is None or not incident.awaits(Step(failed.level - 1, failed.round)):
+        return None
+    person = owner(catalog, Contact(failed.channel, failed.address), target)
+    if person is None:
+        return None
+    for contact in _after(person, Contact(failed.channel, failed.address)):
+        message = OutboxMessage(
+            incident.id, incident.service_id, incident.summary, failed.level, failed.round,
+            contact.channel, contact.address, target or f"{TargetKind.PERSON}:{person.id}", now,
+        )  # fmt: skip
+        if uow.outbox.add([message]):
+            uow.timeline.append(
+                incident.id,
+                events.FellThrough(
+                    now, person.id, failed.channel, failed.address, contact.channel, contact.address, reason
+                ),
+            )
+            return contact
+    return None
+
+
+class DeliveryReports:
+    """What a provider reports after accepting a message: recorded, and an undelivered one falls through."""
+
+    def __init__(
+        self, catalog: Catalog, uow: UnitOfWorkFactory, clock: Clock, doorbell: Doorbell | None = None
+    ) -> None:
+        self._catalog, self._uow, self._clock, self._doorbell = catalog, uow, clock, doorbell
+
+    def on_status(self, deliveries: list[Delivery], status: str, error: str | None = None) -> int:
+        """Record `status` for each delivery; returns how many fell through to another method."""
+        if status not in REPORTED:
+            return 0
+        now = self._clock.now()
+        fell = 0
+        with self._uow() as uow:
+            for d in deliveries:
+                if uow.incidents.get(d.incident_id) is None:
+                    continue
+                report = events.DeliveryReported(now, d.channel, d.address, status, error)
+                uow.timeline.append(d.incident_id, report)
+                if status in UNDELIVERED:
+                    reason = f"{d.channel} {status}" + (f" (error {error})" if error else "")
+                    fell += fall_through(uow, self._catalog, d, None, reason, now) is not None
+            uow.commit()
+        if fell and self._doorbell is not None:
+            self._doorbell.ring()
+        return fell

@@ -1,0 +1,134 @@
+"""TwilioSmsSender against a fake Twilio REST API served over real HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from adapters.twilio_sms import TwilioSmsSender
+from domain.errors import NotificationFailed
+from domain.model import Channel, IncidentId, ServiceId
+from domain.ports import Page, PageItem
+from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, Answer, FakeTwilio, running_fake_twilio
+
+TO = "+33612345678"
+
+
+def item(incident: int, service: str = "payments", summary: str = "DB down") -> PageItem:
+    return PageItem(IncidentId(incident), ServiceId(service), service.title(), summary, level=1, round=0)
+
+
+def page(*items: PageItem) -> Page:
+    return Page(Channel.SMS, TO, items or (item(12),))
+
+
+@pytest.fixture
+def twilio() -> Iterator[FakeTwilio]:
+    with running_fake_twilio() as fake:
+        yield fake
+
+
+def sender(fake: FakeTwilio, **options: object) -> TwilioSmsSender:
+    settings: dict[str, object] = {"from_number": "+15005550006", "api_url": fake.url, "backoff": 0.01}
+    return TwilioSmsSender(ACCOUNT_SID, AUTH_TOKEN, **(settings | options))  # type: ignore[arg-type]
+
+
+def test_sms_goes_to_the_address_from_the_configured_number(twilio: FakeTwilio) -> None:
+    sender(twilio).send(page())
+
+    assert [(m["To"], m["From"]) for m in twilio.messages] == [(TO, "+15005550006")]
+
+
+def test_sms_names_the_incident_service_summary_and_how_to_reply(twilio: FakeTwilio) -> None:
+    sender(twilio).send(page())
+
+    assert twilio.bodies() == ["PAGER #12 payments: DB down\nReply 12A to ack, 12R to resolve"]
+
+
+def test_bundled_sms_lists_every_incident_and_the_ack_all_reply(twilio: FakeTwilio) -> None:
+    sender(twilio).send(page(item(12), item(13, "search", "slow queries")))
+
+    assert twilio.bodies() == [
+        "PAGER 2 incidents:\n#12 payments: DB down\n#13 search: slow queries\n"
+        "Reply AA to ack all, or 12A / 12R for one"
+    ]
+
+
+def test_long_summary_is_shortened_to_fit_one_segment(twilio: FakeTwilio) -> None:
+    sender(twilio).send(page(item(12, summary="x" * 300)))
+
+    assert len(twilio.bodies()[0]) == 160
+
+
+def test_messaging_service_is_used_when_there_is_no_from_number(twilio: FakeTwilio) -> None:
+    sender(twilio, from_number=None, messaging_service_sid="MG" + "1" * 32).send(page())
+
+    assert twilio.messages[0]["MessagingServiceSid"] == "MG" + "1" * 32
+
+
+def test_status_callback_names_the_incident_steps(twilio: FakeTwilio) -> None:
+    sender(twilio, public_url="https://pager.example.com/").send(page(item(12), item(13)))
+
+    assert (
+        twilio.messages[0]["StatusCallback"] == "https://pager.example.com/twilio/status?steps=12.1.0-13.1.0"
+    )
+
+
+def test_server_errors_are_retried_until_one_sms_is_accepted(twilio: FakeTwilio) -> None:
+    twilio.answer_next(Answer(500), Answer(500))
+
+    sender(twilio).send(page())
+
+    assert (twilio.attempts, len(twilio.messages)) == (3, 1)
+
+
+def test_too_many_requests_is_retried(twilio: FakeTwilio) -> None:
+    twilio.answer_next(Answer(429, 20429))
+
+    sender(twilio).send(page())
+
+    assert len(twilio.messages) == 1
+
+
+def test_outage_beyond_the_attempts_is_reported_retryable(twilio: FakeTwilio) -> None:
+    twilio.answer_next(Answer(503), Answer(503), Answer(503))
+
+    with pytest.raises(NotificationFailed) as failed:
+        sender(twilio).send(page())
+    assert failed.value.permanent is False
+
+
+@pytest.mark.parametrize("code", [21211, 21610, 21614, 21408])
+def test_hopeless_number_is_reported_permanent_without_retry(twilio: FakeTwilio, code: int) -> None:
+    twilio.answer_next(Answer(400, code))
+
+    with pytest.raises(NotificationFailed) as failed:
+        sender(twilio).send(page())
+    assert (failed.value.permanent, twilio.attempts, f"error {code}" in failed.value.reason) == (
+        True,
+        1,
+        True,
+    )
+
+
+def test_stalled_api_times_out_and_is_reported_retryable(twilio: FakeTwilio) -> None:
+    twilio.answer_next(*[Answer(500, delay=0.5)] * 2)
+
+    with pytest.raises(NotificationFailed) as failed:
+        sender(twilio, timeout=0.2, attempts=2).send(page())
+    assert (failed.value.permanent, "unreachable" in failed.value.reason) == (False, True)
+
+
+def test_failure_reason_never_contains_the_auth_token(twilio: FakeTwilio) -> None:
+    twilio.answer_next(Answer(400, 21211))
+
+    with pytest.raises(NotificationFailed) as failed:
+        sender(twilio).send(page())
+    assert AUTH_TOKEN not in failed.value.reason
+
+
+def test_no_status_callback_is_asked_for_without_a_public_url(twilio: FakeTwilio) -> None:
+    sender(twilio).send(page())
+
+    assert "StatusCallback" not in twilio.messages[0]
