@@ -64,12 +64,12 @@ def timer(services: int, ack_timeout_s: int) -> str:
     )
 
 
-STORM_ADDRESSES = ("storm@bench.test", "+15550100001", "#storm")
+STORM_ADDRESSES = ("storm@bench.test", "+33612340001", "#storm")
 
 
 def storm() -> str:
     """One service whose first level has three targets, one per channel."""
-    policy = {"levels": [{"targets": ["email:storm@bench.test", "sms:+15550100001", "slack:#storm"]}]}
+    policy = {"levels": [{"targets": ["email:storm@bench.test", "sms:+33612340001", "slack:#storm"]}]}
     return json.dumps(
         {
             "escalation_policies": {"storm": {"ack_timeout": "1h", **policy}},

@@ -76,7 +76,7 @@ def test_smoke_run_escalates_every_incident_once_in_the_timer_scenario(report: s
 
 def test_smoke_run_storm_opens_one_incident_and_pages_each_target_once(report: str) -> None:
     rows = [row.split(" | ") for row in rows_of(report, "### 4. Storm")]
-    pages = "storm@bench.test 1, +15550100001 1, #storm 1"
+    pages = "storm@bench.test 1, +33612340001 1, #storm 1"
     assert [(r[0], r[4], r[6]) for r in rows] == [("| sqlite", "1", pages), ("| postgres", "1", pages)]
 
 
