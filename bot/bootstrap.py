@@ -86,7 +86,7 @@ def bootstrap(
     dispatcher = Dispatcher(
         config.catalog, uow, notifiers, clock, DispatchPolicy(bundle_window=settings.bundle_window)
     )
-    relay = ThreadedOutboxRelay(dispatcher, clock)
+    relay = ThreadedOutboxRelay(dispatcher, clock, channels=notifiers)
     timer = timer or ApschedulerAckTimer(engine, sweep_interval=settings.sweep_interval)
     pager = Pager(
         config.catalog, uow, clock, timer, doorbell=relay, observer=slack.updater if slack else None
