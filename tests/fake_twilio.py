@@ -28,6 +28,7 @@ class FakeTwilio:
     messages: list[dict[str, str]] = field(default_factory=list)
     attempts: int = 0
     script: list[Answer] = field(default_factory=list)
+    outage: Answer | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def answer_next(self, *answers: Answer) -> None:
@@ -35,13 +36,22 @@ class FakeTwilio:
         with self.lock:
             self.script.extend(answers)
 
+    def start_outage(self, answer: Answer) -> None:
+        """Every post gets `answer` (once the script is used up) until `end_outage`."""
+        with self.lock:
+            self.outage = answer
+
+    def end_outage(self) -> None:
+        with self.lock:
+            self.outage = None
+
     def bodies(self) -> list[str]:
         return [m["Body"] for m in self.messages]
 
     def _handle(self, path: str, form: dict[str, str]) -> tuple[int, dict[str, object], float]:
         with self.lock:
             self.attempts += 1
-            answer = self.script.pop(0) if self.script else Answer(201)
+            answer = self.script.pop(0) if self.script else (self.outage or Answer(201))
             if answer.status == 201 and path.endswith("/Messages.json"):
                 self.messages.append(form)
         if answer.status == 201:

@@ -19,6 +19,9 @@ def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
 
 
+FIRST_LEASE = at(1) + LEASE  # the lease of a claim made at at(1)
+
+
 def message(
     incident: int = 1,
     address: str = ALICE,
@@ -63,7 +66,7 @@ def claim_ids(new_uow: NewUow, now: datetime) -> list[int]:
     return [c.id for b in batches for c in b.messages]
 
 
-def fail(new_uow: NewUow, ids: list[int], retry_at: datetime | None, lease: datetime = at(1) + LEASE) -> int:
+def fail(new_uow: NewUow, ids: list[int], retry_at: datetime | None, lease: datetime = FIRST_LEASE) -> int:
     """Record a failed attempt of messages claimed at `at(1)` (or under `lease`)."""
     with new_uow() as uow:
         recorded = uow.outbox.mark_failed(ids, "provider said no", retry_at, lease)
