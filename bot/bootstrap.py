@@ -83,9 +83,8 @@ def bootstrap(
         **({Channel.SLACK: slack.notifier} if slack else {}),
         **(notifiers or {}),
     }
-    dispatcher = Dispatcher(
-        config.catalog, uow, notifiers, clock, DispatchPolicy(bundle_window=settings.bundle_window)
-    )
+    policy = DispatchPolicy(bundle_window=settings.bundle_window, lease=settings.outbox_lease)
+    dispatcher = Dispatcher(config.catalog, uow, notifiers, clock, policy)
     relay = ThreadedOutboxRelay(dispatcher, clock, channels=notifiers)
     timer = timer or ApschedulerAckTimer(engine, sweep_interval=settings.sweep_interval)
     pager = Pager(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ class FakeSmtp:
     host: str = "127.0.0.1"
     port: int = 0
     mails: list[Message] = field(default_factory=list)
+    accepted_at: list[float] = field(default_factory=list)  # time.monotonic() of each of `mails`
     refuse_next: list[str] = field(default_factory=list)
     # While set, every recipient gets this answer (`451 4.3.0 try later`, say): an outage.
     outage: str | None = None
@@ -40,6 +42,7 @@ class FakeSmtp:
             await asyncio.sleep(self.stall)
             return "451 4.3.0 timed out"
         self.mails.append(message_from_bytes(envelope.content))
+        self.accepted_at.append(time.monotonic())
         return "250 Message accepted"
 
 

@@ -26,6 +26,7 @@ class Answer:
 class FakeTwilio:
     url: str = ""
     messages: list[dict[str, str]] = field(default_factory=list)
+    accepted_at: list[float] = field(default_factory=list)  # time.monotonic() of each of `messages`
     attempts: int = 0
     script: list[Answer] = field(default_factory=list)
     outage: Answer | None = None
@@ -54,6 +55,7 @@ class FakeTwilio:
             answer = self.script.pop(0) if self.script else (self.outage or Answer(201))
             if answer.status == 201 and path.endswith("/Messages.json"):
                 self.messages.append(form)
+                self.accepted_at.append(time.monotonic())
         if answer.status == 201:
             sid = f"SM{len(self.messages):032x}"
             return 201, {"sid": sid, "status": "queued", "to": form.get("To"), "body": form.get("Body")}, 0.0
