@@ -75,6 +75,7 @@ def wait_for(condition: Callable[[], bool], what: str, timeout: float = 15) -> N
 class Rig:
     engine: Engine
     pager: Pager
+    notifiers: dict[Channel, Notifier]  # the dispatcher's own: a test may swap a sender
     twilio: FakeTwilio
     smtp: FakeSmtp
     slack: FakeSlack
@@ -159,7 +160,7 @@ def rig(engine: Engine) -> Iterator[Rig]:
             pager = Pager(catalog, uow, clock, FakeAckTimer(FakeClock()), relay)
             relay.start()
             try:
-                yield Rig(engine, pager, twilio, smtp, slack)
+                yield Rig(engine, pager, notifiers, twilio, smtp, slack)
             finally:
                 relay.stop()
 
@@ -228,6 +229,22 @@ def test_an_outage_delays_only_its_channel_and_every_page_arrives_once_after_it(
     for incident_id in incidents:
         sent = [e.channel for e in rig.timeline(incident_id) if isinstance(e, events.NotificationSent)]
         assert sorted(sent) == sorted(str(c) for c in ALICE)
+
+
+def test_pages_on_other_channels_leave_while_twilio_holds_a_request(rig: Rig) -> None:
+    rig.notifiers[Channel.SMS] = TwilioSmsSender(
+        ACCOUNT_SID, AUTH_TOKEN, from_number="+15005550006", api_url=rig.twilio.url, attempts=1, timeout=30
+    )
+    rig.twilio.start_outage(Answer(503, delay=20))
+    rig.alert("api")
+    wait_for(lambda: rig.twilio.stalled == 1, "Twilio to hold the first SMS")
+
+    second = rig.alert("db")
+
+    wait_for(lambda: rig.pages_to(Channel.EMAIL, ALICE[Channel.EMAIL])[second] == 1, "the second email")
+    wait_for(lambda: rig.pages_to(Channel.SLACK, "#ops")[second] == 1, "the second card")
+    assert rig.twilio.stalled == 1, "the SMS request ended before the other channels were served"
+    rig.twilio.end_outage()
 
 
 def test_slack_is_asked_again_no_sooner_than_its_retry_after(rig: Rig) -> None:
