@@ -4,6 +4,7 @@ otherwise. A provider that hangs or fails holds up only its own channel's pages.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -33,11 +34,12 @@ class ThreadedOutboxRelay:
             worker.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Let each channel finish the page in flight, then stop."""
+        """Let each channel finish the page in flight, then stop; waits `timeout` in all, not per channel."""
         for worker in self._workers:
             worker.request_stop()
+        deadline = time.monotonic() + timeout
         for worker in self._workers:
-            worker.join(timeout)
+            worker.join(max(deadline - time.monotonic(), 0.0))
 
 
 class ChannelWorker:
