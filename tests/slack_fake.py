@@ -48,6 +48,7 @@ class FakeSlack:
 
     def __init__(self) -> None:
         self.state = FakeSlackState()
+        self.called_at: list[float] = []  # time.monotonic() of each of `state.calls`
         self.failed: list[Call] = []
         self.failed_at: list[float] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -105,6 +106,7 @@ class FakeSlack:
                 headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
                 return failure.status, headers, {"ok": False, "error": failure.error}, failure.delay
             self.state.calls.append(Call(method, params))
+            self.called_at.append(time.monotonic())
             return 200, {}, self._success(method, params), 0.0
 
     def _success(self, method: str, params: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ just before a kill.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import re
@@ -26,6 +27,7 @@ import pytest
 from tests.e2e.processes import Server, wait_for
 from tests.fake_smtp import FakeSmtp, running_fake_smtp
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, running_fake_twilio
+from tests.slack_fake import FakeSlack, running_fake_slack
 
 pytestmark = pytest.mark.slow
 
@@ -33,17 +35,17 @@ TOKEN = "crash-loop-token"
 SERVICES = [f"svc{i}" for i in range(12)]
 # Each level pages its own addresses, so an address names the level a message was for.
 LEVEL_ADDRESSES = {
-    1: ("+33600000001", "level1@example.com"),
-    2: ("+33600000002", "level2@example.com"),
-    3: ("+33600000003", "level3@example.com"),
+    1: ("+33600000001", "level1@example.com", "#level1"),
+    2: ("+33600000002", "level2@example.com", "#level2"),
+    3: ("+33600000003", "level3@example.com", "#level3"),
 }
 CONFIG = """
 escalation_policies:
   fast:
     levels:
-      - {targets: ["sms:+33600000001", "email:level1@example.com"], ack_timeout: 2s}
-      - {targets: ["sms:+33600000002", "email:level2@example.com"], ack_timeout: 2s}
-      - {targets: ["sms:+33600000003", "email:level3@example.com"], ack_timeout: 1h}
+      - {targets: ["sms:+33600000001", "email:level1@example.com", "slack:#level1"], ack_timeout: 2s}
+      - {targets: ["sms:+33600000002", "email:level2@example.com", "slack:#level2"], ack_timeout: 2s}
+      - {targets: ["sms:+33600000003", "email:level3@example.com", "slack:#level3"], ack_timeout: 1h}
 services:
 """ + "".join(
     f'  {s}: {{name: {s}, escalation_policy: fast, integration_keys: ["key-{s}"]}}\n' for s in SERVICES
@@ -84,15 +86,19 @@ class Load:
                 time.sleep(0.03)
 
 
+Providers = tuple[FakeTwilio, FakeSmtp, FakeSlack]
+
+
 @pytest.fixture
-def providers() -> Iterator[tuple[FakeTwilio, FakeSmtp]]:
+def providers() -> Iterator[Providers]:
     with running_fake_twilio() as twilio, running_fake_smtp() as smtp:
-        yield twilio, smtp
+        for slack in running_fake_slack():
+            yield twilio, smtp, slack
 
 
 @pytest.fixture
-def server(tmp_path: Path, database_url: str, providers: tuple[FakeTwilio, FakeSmtp]) -> Iterator[Server]:
-    twilio, smtp = providers
+def server(tmp_path: Path, database_url: str, providers: Providers) -> Iterator[Server]:
+    twilio, smtp, slack = providers
     env = {
         "PAGER_DATABASE_URL": database_url,
         "PAGER_API_TOKEN": TOKEN,
@@ -105,9 +111,13 @@ def server(tmp_path: Path, database_url: str, providers: tuple[FakeTwilio, FakeS
         "SMTP_PORT": str(smtp.port),
         "SMTP_FROM": "pager@example.com",
         "SMTP_STARTTLS": "false",
+        "SLACK_BOT_TOKEN": "xoxb-crash-loop",
+        "SLACK_API_URL": slack.api_url,
     }
     s = Server(tmp_path, env, CONFIG)
     yield s
+    if s.runs:
+        s.kill()  # rather than wait for a graceful stop behind a queue of paced Slack card updates
     s.stop()
 
 
@@ -122,13 +132,17 @@ def timelines(server: Server) -> dict[int, list[dict[str, Any]]]:
     return {i["id"]: api(server, f"/api/incidents/{i['id']}")["timeline"] for i in incidents}
 
 
-def accepted_messages(twilio: FakeTwilio, smtp: FakeSmtp) -> list[tuple[str, int, float]]:
+def accepted_messages(twilio: FakeTwilio, smtp: FakeSmtp, slack: FakeSlack) -> list[tuple[str, int, float]]:
     """(address, incident id, when the provider accepted it) for each incident each message paged for."""
     found = []
     for form, at in zip(twilio.messages, twilio.accepted_at, strict=True):
         found += [(form["To"], int(i), at) for i in re.findall(r"#(\d+)", form["Body"])]
     for mail, at in zip(smtp.mails, smtp.accepted_at, strict=True):
         found += [(str(mail["To"]), int(i), at) for i in re.findall(r"#(\d+)", str(mail["Subject"]))]
+    for call, at in zip(slack.state.calls, slack.called_at, strict=True):
+        if call.method == "chat.postMessage" and "thread_ts" not in call.params:  # a card, not a thread reply
+            ids = set(re.findall(r'"value": "(\d+)"', json.dumps(call.params["blocks"])))
+            found += [(call.params["channel"], int(i), at) for i in ids]
     return found
 
 
@@ -151,7 +165,7 @@ def all_levels_paged(server: Server) -> bool:
 
 
 def test_a_crash_loop_loses_no_alert_and_does_each_escalation_step_once(
-    server: Server, providers: tuple[FakeTwilio, FakeSmtp]
+    server: Server, providers: Providers
 ) -> None:
     seed = int(os.environ.get("PAGER_CRASH_SEED") or time.time())
     rng = random.Random(seed)

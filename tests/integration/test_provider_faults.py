@@ -224,7 +224,7 @@ def test_an_outage_delays_only_its_channel_and_every_page_arrives_once_after_it(
     assert rig.delivered(down) == []
     end(rig)
     wait_for(lambda: set(rig.pages_to(down, ALICE[down])) == incidents, f"{down} pages after recovery")
-    time.sleep(0.8)  # longer than the relay's longest backoff here: room for a duplicate to show
+    time.sleep(0.7)  # longer than the relay's longest backoff here: room for a duplicate to show
 
     for channel in ALICE:
         assert rig.pages_to(channel, ALICE[channel]) == Counter(dict.fromkeys(incidents, 1)), channel
