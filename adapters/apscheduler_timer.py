@@ -3,11 +3,15 @@
 The jobs are only wake-ups: the deadline lives on the incident row, and a periodic sweep
 re-drives any incident whose wake-up was lost (APScheduler deletes a one-off job's row when it
 hands the job to a thread, so a crash at that moment would otherwise lose it).
+
+Every replica writes wake-ups to the job store, but only the leader (see adapters/db/leadership.py)
+runs jobs: the others keep their scheduler paused, which stores jobs without processing any.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 
 import structlog
@@ -15,8 +19,10 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING
 from sqlalchemy import Engine
 
+from adapters.db.leadership import Leadership, SoleLeader
 from domain.model import IncidentId, Step
 
 TimeoutHandler = Callable[[IncidentId, Step], None]
@@ -35,13 +41,59 @@ def fire_ack_timeout(incident_id: int, level: int, round: int) -> None:
     _handler(IncidentId(incident_id), Step(level, round))
 
 
-class ApschedulerAckTimer:
-    """Implements the AckTimer port with a BackgroundScheduler and a SQLAlchemyJobStore."""
+class SharedJobStore(SQLAlchemyJobStore):  # type: ignore[misc]
+    """A SQLAlchemyJobStore that other replicas write to as well.
 
-    def __init__(self, engine: Engine, sweep_interval: timedelta = timedelta(seconds=2)) -> None:
+    APScheduler's thread dies, silently, on any error it does not expect from its store: a job
+    another replica cancelled between being found due and being removed (JobLookupError), or the
+    database going away for a moment. Both are harmless here: the removal already happened, and
+    a wake-up fired twice is a stale timeout the pager ignores.
+    """
+
+    def remove_job(self, job_id: str) -> None:
+        with suppress(JobLookupError):
+            super().remove_job(job_id)
+
+    def get_next_run_time(self) -> datetime | None:
+        try:
+            next_run: datetime | None = super().get_next_run_time()
+        except Exception:  # the leader's 1 s poll asks again
+            _log.exception("could not read the next wake-up")
+            return None
+        return next_run
+
+
+class _LeaderScheduler(BackgroundScheduler):  # type: ignore[misc]
+    """Processes jobs only while running: a paused scheduler still makes one last pass over its
+    store when shut down, handing due jobs to executors already stopped (a follower replica's
+    scheduler would thereby take wake-ups that belong to the leader)."""
+
+    def _process_jobs(self) -> float | None:
+        if self.state != STATE_RUNNING:
+            return None
+        wait: float | None = super()._process_jobs()
+        return wait
+
+
+class ApschedulerAckTimer:
+    """Implements the AckTimer port with a BackgroundScheduler and a SQLAlchemyJobStore.
+
+    `poll_interval`: how often the leader looks for wake-ups other replicas stored (a scheduler
+    only reads its store when it wakes up, and it is not woken by another process's writes).
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        sweep_interval: timedelta = timedelta(seconds=2),
+        leadership: Leadership | None = None,
+        poll_interval: timedelta = timedelta(seconds=1),
+    ) -> None:
         self._sweep_interval = sweep_interval
-        self._scheduler = BackgroundScheduler(
-            jobstores={"default": SQLAlchemyJobStore(engine=engine), "memory": MemoryJobStore()},
+        self._poll_interval = poll_interval
+        self.leadership = leadership or SoleLeader()
+        self._scheduler = _LeaderScheduler(
+            jobstores={"default": SharedJobStore(engine=engine), "memory": MemoryJobStore()},
             # misfire_grace_time=None: a deadline that passed while we were down still fires.
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
             timezone=UTC,
@@ -58,11 +110,30 @@ class ApschedulerAckTimer:
             jobstore="memory",
             next_run_time=datetime.now(UTC),
         )
-        self._scheduler.start()
+        self._scheduler.add_job(
+            _look_for_new_jobs,
+            "interval",
+            seconds=self._poll_interval.total_seconds(),
+            id="poll-job-store",
+            jobstore="memory",
+        )
+        self._scheduler.start(paused=True)
+        self.leadership.start(on_elected=self._lead, on_deposed=self._follow)
 
     def shutdown(self) -> None:
+        """Run no more wake-ups, wait for those running, then hand leadership on."""
+        self._follow()
         if self._scheduler.running:
             self._scheduler.shutdown(wait=True)
+        self.leadership.stop()
+
+    def _lead(self) -> None:
+        if self._scheduler.state == STATE_PAUSED:
+            self._scheduler.resume()
+
+    def _follow(self) -> None:
+        if self._scheduler.state == STATE_RUNNING:
+            self._scheduler.pause()
 
     def schedule(self, incident_id: IncidentId, step: Step, at: datetime) -> None:
         # Called after the incident committed: failing here must not fail the caller's request,
@@ -95,6 +166,10 @@ class ApschedulerAckTimer:
 
 def _job_id(incident_id: IncidentId) -> str:
     return f"ack-timeout-{incident_id}"
+
+
+def _look_for_new_jobs() -> None:
+    """Nothing to do: running at all makes the scheduler read its store again."""
 
 
 def _guarded(sweep: Callable[[], object]) -> Callable[[], None]:

@@ -11,6 +11,7 @@ from adapters.apscheduler_timer import ApschedulerAckTimer
 from adapters.clock import SystemClock
 from adapters.db import SqlAlchemyUnitOfWork, make_engine, upgrade
 from adapters.db.inbound_log import SqlInboundMessageLog
+from adapters.db.leadership import Leadership, leadership_for
 from adapters.outbox_relay import ThreadedOutboxRelay
 from bot.channels import channel_notifiers
 from bot.config import PagerConfig, load_config
@@ -41,6 +42,7 @@ class Runtime:
     sms_replies: SmsReplies | None = None
     deliveries: DeliveryReports | None = None
     slack: SlackParts | None = None
+    leadership: Leadership | None = None
 
     def start(self) -> None:
         if isinstance(self.timer, ApschedulerAckTimer):
@@ -87,7 +89,8 @@ def bootstrap(
         config.catalog, uow, notifiers, clock, DispatchPolicy(bundle_window=settings.bundle_window)
     )
     relay = ThreadedOutboxRelay(dispatcher, clock)
-    timer = timer or ApschedulerAckTimer(engine, sweep_interval=settings.sweep_interval)
+    leadership = leadership_for(engine)
+    timer = timer or ApschedulerAckTimer(engine, settings.sweep_interval, leadership)
     pager = Pager(
         config.catalog, uow, clock, timer, doorbell=relay, observer=slack.updater if slack else None
     )
@@ -98,5 +101,5 @@ def bootstrap(
         attach_bolt_app(slack, settings, pager, queries, clock)
     return Runtime(
         settings, config, engine, pager, queries, dispatcher, timer, relay,
-        clock=clock, sms_replies=sms_replies, deliveries=deliveries, slack=slack,
+        clock=clock, sms_replies=sms_replies, deliveries=deliveries, slack=slack, leadership=leadership,
     )  # fmt: skip

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from bot import api, errors, oncall_api, twilio_webhooks, webhooks
+from bot import api, errors, oncall_api, readiness, twilio_webhooks, webhooks
 from bot.bootstrap import Runtime
 from bot.integrations import alertmanager, grafana, pagerduty
 from bot.slack import http as slack_http
@@ -44,6 +44,7 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
     app.include_router(oncall_api.router)
     app.include_router(twilio_webhooks.router)
     app.include_router(slack_http.router)
+    app.include_router(readiness.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
