@@ -19,10 +19,11 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING
+from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING, BaseScheduler
 from sqlalchemy import Engine
 
 from adapters.db.leadership import Leadership, SoleLeader
+from adapters.db.migrate import hold_schema_lock
 from domain.model import IncidentId, Step
 
 TimeoutHandler = Callable[[IncidentId, Step], None]
@@ -42,36 +43,40 @@ def fire_ack_timeout(incident_id: int, level: int, round: int) -> None:
 
 
 class SharedJobStore(SQLAlchemyJobStore):  # type: ignore[misc]
-    """A SQLAlchemyJobStore that other replicas write to as well.
+    """A SQLAlchemyJobStore that other replicas write to as well: a due job that another replica
+    cancelled before the leader removed it is simply gone (APScheduler would abandon its pass
+    over the store on the JobLookupError)."""
 
-    APScheduler's thread dies, silently, on any error it does not expect from its store: a job
-    another replica cancelled between being found due and being removed (JobLookupError), or the
-    database going away for a moment. Both are harmless here: the removal already happened, and
-    a wake-up fired twice is a stale timeout the pager ignores.
-    """
+    def start(self, scheduler: BaseScheduler, alias: str) -> None:
+        # APScheduler creates its table at start: replicas starting together take turns.
+        with self.engine.begin() as conn:
+            hold_schema_lock(conn)
+            self.jobs_t.create(conn, checkfirst=True)
+        super().start(scheduler, alias)
 
     def remove_job(self, job_id: str) -> None:
         with suppress(JobLookupError):
             super().remove_job(job_id)
 
-    def get_next_run_time(self) -> datetime | None:
-        try:
-            next_run: datetime | None = super().get_next_run_time()
-        except Exception:  # the leader's 1 s poll asks again
-            _log.exception("could not read the next wake-up")
-            return None
-        return next_run
-
 
 class _LeaderScheduler(BackgroundScheduler):  # type: ignore[misc]
-    """Processes jobs only while running: a paused scheduler still makes one last pass over its
-    store when shut down, handing due jobs to executors already stopped (a follower replica's
-    scheduler would thereby take wake-ups that belong to the leader)."""
+    """A BackgroundScheduler whose thread survives its store's errors and that processes jobs only
+    while running.
+
+    APScheduler's thread dies silently on an error it does not expect (the database away for a
+    moment), and with it every wake-up of the process. And a paused scheduler still makes one
+    last pass over its store when shut down, handing due jobs to executors already stopped: a
+    follower replica's scheduler would take wake-ups that belong to the leader.
+    """
 
     def _process_jobs(self) -> float | None:
         if self.state != STATE_RUNNING:
             return None
-        wait: float | None = super()._process_jobs()
+        try:
+            wait: float | None = super()._process_jobs()
+        except Exception:
+            _log.exception("scheduler pass failed; trying again in a second")
+            return 1.0
         return wait
 
 

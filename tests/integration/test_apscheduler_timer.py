@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from adapters.apscheduler_timer import ApschedulerAckTimer, SharedJobStore
 from adapters.db import make_engine, upgrade
@@ -218,6 +219,32 @@ def test_the_leader_runs_a_wake_up_another_replica_stored_while_it_slept(pg_engi
         leader.shutdown()
         other_engine.dispose()
     assert recorder.fired == [(IncidentId(9), Step(1, 0))]
+
+
+def test_the_scheduler_survives_a_database_error_in_a_pass(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    failures = iter([OperationalError("SELECT", {}, Exception("server closed the connection"))])
+    original = SharedJobStore.get_next_run_time
+
+    def flaky(store: SharedJobStore) -> datetime | None:
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        found: datetime | None = original(store)
+        return found
+
+    monkeypatch.setattr(SharedJobStore, "get_next_run_time", flaky)
+    recorder = Recorder()
+    timer = started(engine, recorder)  # its first pass fails
+    try:
+        timer.schedule(IncidentId(3), Step(0, 0), soon(0.5))
+
+        assert recorder.event.wait(10)
+        settled(timer, 3)
+    finally:
+        timer.shutdown()
+    assert recorder.fired == [(IncidentId(3), Step(0, 0))]
 
 
 def test_the_job_store_shrugs_off_a_wake_up_another_replica_already_removed(engine: Engine) -> None:
