@@ -137,8 +137,10 @@ class PostgresLeaderElector:
         while not self._stopping.is_set():
             try:
                 self._tick()
-            except psycopg.Error as exc:
-                self._lose(f"lock connection failed: {str(exc).strip() or type(exc).__name__}")
+            except Exception as exc:  # the database away, or a callback failing: stand by, try again
+                if not isinstance(exc, psycopg.Error):
+                    _log.exception("leader election round failed")
+                self._lose(f"{type(exc).__name__}: {str(exc).strip()}")
             self._stopping.wait(self._interval)
         self._lose("shutting down")
 
@@ -164,7 +166,8 @@ class PostgresLeaderElector:
         """Stop leading first, then drop the connection: closing it frees the lock for a standby."""
         if self._leading:
             self._leading = False
-            _log.warning("no longer leading", reason=reason)
+            log = _log.info if self._stopping.is_set() else _log.warning
+            log("no longer leading", reason=reason)
             self._on_deposed()
         self._held_since = None
         if self._conn is not None:
