@@ -147,8 +147,10 @@ def paged_at(server: Server, incident_id: int) -> dict[int, datetime]:
 
 
 def all_sent(server: Server, incidents: list[int]) -> bool:
-    """Every level 1 page recorded as sent: a kill before that would leave it to the 60 s lease."""
-    return all(any(e["kind"] == "NotificationSent" for e in timeline(server, i)) for i in incidents)
+    """Both level 1 pages (SMS, Slack) of each incident recorded as sent: a kill before that would leave
+    a page to be sent again after its 60 s lease."""
+    sent = [sum(e["kind"] == "NotificationSent" for e in timeline(server, i)) for i in incidents]
+    return sent == [2] * FAST_SERVICES
 
 
 READY = {"database": "ok", "migrations": "ok", "leader": "ok"}
