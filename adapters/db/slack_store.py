@@ -16,6 +16,7 @@ from domain.model import IncidentId
 # Any constant no other advisory lock in the database uses.
 _DRAIN_LOCK = 0x736C61636B
 
+
 @dataclass(frozen=True)
 class PostedCard:
     """One Slack message showing an incident; `threaded` cards (in channels) get timeline replies."""
