@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
-from bot import api, errors, oncall_api, rate_limit, twilio_webhooks, webhooks
+from bot import api, errors, metrics_http, oncall_api, rate_limit, twilio_webhooks, webhooks
 from bot.bootstrap import Runtime
 from bot.integrations import alertmanager, grafana, pagerduty
 from bot.slack import http as slack_http
@@ -39,6 +39,7 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
         runtime.settings.rate_limit, runtime.config.integration_keys
     )
     errors.install(app)
+    app.add_middleware(metrics_http.CountRejectedAlerts, metrics=runtime.metrics)
     limited, refusal = [Depends(rate_limit.rate_limited)], rate_limit.RESPONSES
     app.include_router(webhooks.router, dependencies=limited, responses=refusal)
     app.include_router(api.router)
@@ -48,6 +49,7 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
     app.include_router(oncall_api.router)
     app.include_router(twilio_webhooks.router)
     app.include_router(slack_http.router)
+    app.include_router(metrics_http.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
