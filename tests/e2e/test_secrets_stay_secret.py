@@ -228,7 +228,7 @@ def test_no_secret_in_the_logs_of_pages_sent_and_failing_over_every_provider(
 
     assert len(world.smtp.mails) == 1 and world.slack.calls("chat.postMessage")
     assert logs.read() and leaked(logs.read()) == []
-    assert leaked([repr(world.runtime.settings), repr(world.runtime.engine)]) == []
+    assert leaked([repr(world.runtime), repr(world.runtime.engine)]) == []  # settings, config, engine
 
 
 def test_an_unreachable_database_is_logged_without_its_password(logs: Logs) -> None:
