@@ -81,11 +81,12 @@ def _invalid(errors: list[str]) -> _Refused:
     )
 
 
+_REFUSAL_STATUS = {400: "invalid event", 401: "unauthorized", 413: "request too large", 429: "throttled"}
+
+
 def _refusal(exc: ApiError) -> _Refused:
-    """A refusal of the shared webhook helpers (size, JSON, key) said in PagerDuty's shape."""
-    status = {400: "invalid event", 401: "unauthorized", 413: "request too large", 429: "throttled"}.get(
-        exc.status, "error"
-    )
+    """A refusal of the shared webhook helpers (size, JSON, key, rate limit) said in PagerDuty's shape."""
+    status = _REFUSAL_STATUS.get(exc.status, "error")
     errors = [f"routing_key: {exc.message}"] if exc.status == 401 else [exc.message]
     return _Refused(
         exc.status, PagerDutyError(status=status, message=exc.message, errors=errors), exc.headers
