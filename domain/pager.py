@@ -97,9 +97,10 @@ class Pager:
             else:
                 self._timer.cancel(incident.id)
                 self._changed(incident)
-        for index, alert in enumerate(alerts):
-            self._metrics.alert_applied(alert.source, outcomes[index].result.value)
-        return [outcomes[i] for i in range(len(alerts))]
+        applied = [outcomes[i] for i in range(len(alerts))]
+        for alert, outcome in zip(alerts, applied, strict=True):
+            self._metrics.alert_applied(alert.source, outcome.result.value)
+        return applied
 
     def acknowledge_alert(self, service_id: str, dedup_key: str, by: str) -> AlertOutcome:
         """A monitor acknowledged one of its alerts: the open incident holding it stops escalating.
