@@ -12,6 +12,7 @@ from adapters.clock import SystemClock
 from adapters.db import SqlAlchemyUnitOfWork, make_engine, upgrade
 from adapters.db.gauges import SqlGauges
 from adapters.db.inbound_log import SqlInboundMessageLog
+from adapters.db.leadership import Leadership, leadership_for
 from adapters.outbox_relay import ThreadedOutboxRelay
 from adapters.prometheus_metrics import PrometheusMetrics
 from bot.channels import channel_notifiers
@@ -44,6 +45,7 @@ class Runtime:
     deliveries: DeliveryReports | None = None
     slack: SlackParts | None = None
     metrics: PrometheusMetrics = field(default_factory=PrometheusMetrics)
+    leadership: Leadership | None = None
 
     def start(self) -> None:
         if isinstance(self.timer, ApschedulerAckTimer):
@@ -91,7 +93,8 @@ def bootstrap(
     policy = DispatchPolicy(bundle_window=settings.bundle_window)
     dispatcher = Dispatcher(config.catalog, uow, notifiers, clock, policy, metrics=metrics)
     relay = ThreadedOutboxRelay(dispatcher, clock)
-    timer = timer or ApschedulerAckTimer(engine, sweep_interval=settings.sweep_interval)
+    leadership = leadership_for(engine)
+    timer = timer or ApschedulerAckTimer(engine, settings.sweep_interval, leadership)
     pager = Pager(
         config.catalog, uow, clock, timer,
         doorbell=relay, observer=slack.updater if slack else None, metrics=metrics,
@@ -104,4 +107,5 @@ def bootstrap(
     return Runtime(
         settings, config, engine, pager, queries, dispatcher, timer, relay,
         clock=clock, sms_replies=sms_replies, deliveries=deliveries, slack=slack, metrics=metrics,
+        leadership=leadership,
     )  # fmt: skip
