@@ -18,12 +18,18 @@ _log = structlog.get_logger("pager.relay")
 
 
 class ThreadedOutboxRelay:
-    """Implements the Doorbell port: one worker per channel, each claiming only its channel's pages."""
+    """Implements the Doorbell port: one worker per channel, each claiming only its channel's pages
+    (without `channels`, one worker for them all)."""
 
     def __init__(
-        self, dispatcher: Dispatcher, clock: Clock, channels: Iterable[Channel], poll_interval: float = 1.0
+        self,
+        dispatcher: Dispatcher,
+        clock: Clock,
+        channels: Iterable[Channel] | None = None,
+        poll_interval: float = 1.0,
     ) -> None:
-        self._workers = [ChannelWorker(dispatcher, clock, channel, poll_interval) for channel in channels]
+        each: list[Channel | None] = [None] if channels is None else list(channels)
+        self._workers = [ChannelWorker(dispatcher, clock, channel, poll_interval) for channel in each]
 
     def ring(self) -> None:
         for worker in self._workers:
@@ -47,7 +53,9 @@ class ChannelWorker:
     by another process are picked up too. Looks before it claims: a claim is a write transaction,
     and on SQLite every write waits for the others, ingestion's included."""
 
-    def __init__(self, dispatcher: Dispatcher, clock: Clock, channel: Channel, poll_interval: float) -> None:
+    def __init__(
+        self, dispatcher: Dispatcher, clock: Clock, channel: Channel | None, poll_interval: float
+    ) -> None:
         self._dispatcher = dispatcher
         self._clock = clock
         self.channel = channel
@@ -60,7 +68,7 @@ class ChannelWorker:
         self._bell.set()
 
     def start(self) -> None:
-        name = f"outbox-relay-{self.channel}"
+        name = f"outbox-relay-{self.channel or 'all'}"
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -78,7 +86,7 @@ class ChannelWorker:
             try:
                 wait = self._pass()
             except Exception:  # the database may be briefly away; nothing is lost, try again
-                _log.exception("outbox relay pass failed", channel=str(self.channel))
+                _log.exception("outbox relay pass failed", channel=str(self.channel or "all"))
                 wait = self._poll_interval
             if wait > 0:
                 self._bell.wait(wait)

@@ -10,7 +10,18 @@ from domain import events
 from domain.errors import NotificationFailed
 from domain.fallthrough import Delivery, fall_through, record_if_unreached
 from domain.model import Catalog, Channel, ServiceId
-from domain.ports import Batch, Clock, Notifier, Page, PageItem, UnitOfWork, UnitOfWorkFactory
+from domain.ports import (
+    Batch,
+    Clock,
+    NoMetrics,
+    NotificationOutcome,
+    Notifier,
+    Page,
+    PageItem,
+    PagerMetrics,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 
 
 @dataclass(frozen=True)
@@ -44,12 +55,14 @@ class Dispatcher:
         notifiers: Mapping[Channel, Notifier],
         clock: Clock,
         policy: DispatchPolicy | None = None,
+        metrics: PagerMetrics | None = None,
     ) -> None:
         self._catalog = catalog
         self._uow = uow
         self._notifiers = notifiers
         self._clock = clock
         self.policy = policy or DispatchPolicy()
+        self._metrics = metrics or NoMetrics()
 
     def dispatch_due(self, channel: Channel | None = None) -> int:
         """Send everything due now (on `channel` only, if given). Returns how many pages were claimed."""
@@ -129,6 +142,7 @@ class Dispatcher:
                     ),
                 )
             uow.commit()
+        self._metrics.notified(batch.channel, NotificationOutcome.SENT)
 
     def _record_failure(self, batch: Batch, lease: datetime, failure: NotificationFailed) -> None:
         now = self._clock.now()
@@ -155,9 +169,12 @@ class Dispatcher:
                         permanent=failure.permanent,
                     ),
                 )
+            outcome = NotificationOutcome.FAILED_TEMPORARILY
             if failure.permanent:
-                self._fall_through(uow, batch, failure.reason, now)
+                fell = self._fall_through(uow, batch, failure.reason, now)
+                outcome = NotificationOutcome.FELL_THROUGH if fell else NotificationOutcome.FAILED_PERMANENTLY
             uow.commit()
+        self._metrics.notified(batch.channel, outcome)
 
     def _retry_delay(self, batch: Batch, failure: NotificationFailed) -> timedelta:
         """Our backoff, or longer if the provider asked for more (a 429's Retry-After)."""
@@ -166,11 +183,16 @@ class Dispatcher:
         asked = timedelta(seconds=failure.retry_after or 0)
         return max(backoff, asked)
 
-    def _fall_through(self, uow: UnitOfWork, batch: Batch, reason: str, now: datetime) -> None:
+    def _fall_through(self, uow: UnitOfWork, batch: Batch, reason: str, now: datetime) -> bool:
         """A permanent failure pages each person's next contact method instead (see fallthrough.py);
-        with none left and nothing else of the level under way, the level is recorded unreached."""
+        with none left and nothing else of the level under way, the level is recorded unreached.
+        True when some next contact method was queued."""
+        queued = False
         for c in batch.messages:
             m = c.message
             failed = Delivery(m.incident_id, m.level, m.round, m.channel, m.address)
-            if fall_through(uow, self._catalog, failed, m.target, reason, now) is None:
+            if fall_through(uow, self._catalog, failed, m.target, reason, now) is not None:
+                queued = True
+            else:
                 record_if_unreached(uow, failed, reason, now)
+        return queued
