@@ -90,9 +90,9 @@ def bootstrap(
     }
     metrics = PrometheusMetrics()
     metrics.read_at_scrape(SqlGauges(engine).read)
-    policy = DispatchPolicy(bundle_window=settings.bundle_window)
+    policy = DispatchPolicy(bundle_window=settings.bundle_window, lease=settings.outbox_lease)
     dispatcher = Dispatcher(config.catalog, uow, notifiers, clock, policy, metrics=metrics)
-    relay = ThreadedOutboxRelay(dispatcher, clock)
+    relay = ThreadedOutboxRelay(dispatcher, clock, channels=notifiers)
     leadership = leadership_for(engine)
     timer = timer or ApschedulerAckTimer(engine, settings.sweep_interval, leadership)
     pager = Pager(
