@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from domain import events
 from domain.errors import NotificationFailed
 from domain.fallthrough import Delivery, fall_through
-from domain.model import Catalog, Channel, ServiceId
+from domain.model import Catalog, Channel, IncidentState, ServiceId
 from domain.ports import Batch, Clock, Notifier, Page, PageItem, UnitOfWork, UnitOfWorkFactory
 
 
@@ -56,12 +56,22 @@ class Dispatcher:
             batches = uow.outbox.claim(now, window, lease_until=now + self.policy.lease)
             uow.commit()
         for batch in batches:
-            self._deliver(batch)
+            if (owed := self._still_owed(batch)) is not None:
+                self._deliver(owed)
         return len(batches)
 
     def next_due(self) -> datetime | None:
         with self._uow() as uow:
             return uow.outbox.next_due(self.policy.bundle_window.total_seconds())
+
+    def _still_owed(self, batch: Batch) -> Batch | None:
+        """The batch less the incidents acknowledged or resolved since it was claimed (which cancelled
+        their messages); None when nothing is left. Earlier sends of the pass may have taken seconds."""
+        with self._uow() as uow:
+            incidents = [uow.incidents.get(i) for i in {c.message.incident_id for c in batch.messages}]
+        waiting = {i.id for i in incidents if i is not None and i.state is IncidentState.TRIGGERED}
+        owed = tuple(c for c in batch.messages if c.message.incident_id in waiting)
+        return replace(batch, messages=owed) if owed else None
 
     def _deliver(self, batch: Batch) -> None:
         page = self._page(batch)
