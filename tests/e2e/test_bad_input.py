@@ -84,3 +84,11 @@ def test_a_twilio_form_over_one_mebibyte_is_refused_with_413(fz: FuzzApp, path: 
 
     assert response.status_code == 413
     assert "larger than" in response.json()["error"]
+
+
+def test_a_twilio_form_streamed_past_one_mebibyte_without_a_length_is_refused_with_413(fz: FuzzApp) -> None:
+    chunks = (b"Body=" + b"a" * 65536 for _ in range(20))
+
+    response = fz.client.post("/twilio/sms", content=chunks, headers={"Content-Type": FORM})
+
+    assert (response.status_code, "content-length" in response.request.headers) == (413, False)
