@@ -9,6 +9,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from hashlib import sha256
 
+import structlog
 from fastapi import APIRouter, Request, Response
 from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
@@ -21,6 +22,7 @@ from bot.webhooks import read_body
 MAX_AGE_S = 5 * 60
 
 router = APIRouter(tags=["slack"])
+_log = structlog.get_logger("pager.slack")
 
 
 class SlackSignature:
@@ -65,6 +67,7 @@ def _dispatch(bolt_app: App, request: Request, body: bytes) -> BoltResponse:
             raise ValueError("the payload is not a JSON object")
         return bolt_app.dispatch(bolt_request)
     except (ValueError, TypeError, AttributeError, KeyError) as exc:
+        _log.warning("slack request unreadable", path=request.url.path, error=type(exc).__name__)
         raise _unreadable(f"{type(exc).__name__}: {exc}") from None
 
 
