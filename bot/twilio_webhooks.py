@@ -16,7 +16,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from bot.bootstrap import Runtime
 from bot.errors import ApiError
 from bot.schemas import ErrorOut, FieldError
-from bot.webhooks import MAX_BODY, read_body
+from bot.webhooks import MAX_BODY, read_body, without_nul
 from domain.fallthrough import Delivery
 from domain.model import Channel, IncidentId
 
@@ -81,7 +81,8 @@ async def signed_form(request: Request) -> dict[str, str]:
         reason = "missing" if not signature else f"does not match {url} and the form fields"
         _log.warning("twilio request refused", path=request.url.path, reason=reason)
         raise ApiError(403, "bad Twilio signature", [FieldError(field="X-Twilio-Signature", reason=reason)])
-    return fields
+    clean: dict[str, str] = without_nul(fields)
+    return clean
 
 
 def parse_form(body: bytes) -> dict[str, str]:

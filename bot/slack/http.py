@@ -93,8 +93,8 @@ _FORM = {
     "type": "object",
     "description": "A button click (`payload`, a JSON string) or the /pager command (`command`, `text`...).",
     "properties": {
-        name: {"type": "string"}
-        for name in ("payload", "command", "text", "user_id", "team_id", "response_url")
+        "command": {"type": "string", "enum": ["/pager"], "description": "The only slash command handled."},
+        **{name: {"type": "string"} for name in ("payload", "text", "user_id", "team_id", "response_url")},
     },
     "additionalProperties": True,
 }

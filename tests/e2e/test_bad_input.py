@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
+from domain.model import IncidentId
 from tests.e2e.fuzz_harness import FuzzApp, running_fuzz_app
 
 FORM = "application/x-www-form-urlencoded"
@@ -15,6 +18,28 @@ FORM = "application/x-www-form-urlencoded"
 @pytest.fixture
 def fz(sqlite_url: str, tmp_path: Path) -> Iterator[FuzzApp]:
     yield from running_fuzz_app(sqlite_url, tmp_path)
+
+
+@pytest.fixture
+def on_each_db(database_url: str, tmp_path: Path) -> Iterator[FuzzApp]:
+    yield from running_fuzz_app(database_url, tmp_path)
+
+
+def test_a_nul_character_in_an_alert_is_kept_as_a_replacement_character(on_each_db: FuzzApp) -> None:
+    alert = {"summary": "disk\x00full", "dedup_key": "k\x00", "details": {"a\x00": "b\x00"}}
+
+    response = on_each_db.send("POST", "/webhooks/generic", json.dumps(alert).encode(), "application/json")
+
+    assert response.status_code == 202
+    assert on_each_db.runtime.queries.incident(IncidentId(1)).incident.summary == "disk\ufffdfull"
+
+
+def test_a_nul_character_in_a_twilio_message_sid_is_answered(on_each_db: FuzzApp) -> None:
+    reply = {"MessageSid": "SM1\x00", "From": "+33612345678", "Body": "AA"}
+
+    response = on_each_db.send("POST", "/twilio/sms", urlencode(reply).encode(), FORM)
+
+    assert (response.status_code, "<Message>" in response.text) == (200, True)
 
 
 def test_an_incident_id_too_large_for_the_database_is_not_found(fz: FuzzApp) -> None:
@@ -65,6 +90,17 @@ def test_a_signed_slack_body_bolt_cannot_read_is_refused_with_400(fz: FuzzApp, b
     response = fz.send("POST", "/slack/events", body, content_type)
 
     assert (response.status_code, response.json()["errors"][0]["field"]) == (400, "(body)")
+
+
+def test_a_slack_command_whose_answer_cannot_be_delivered_still_acts_and_answers_200(fz: FuzzApp) -> None:
+    fz.send("POST", "/webhooks/generic", b'{"summary": "DB down"}', "application/json")
+    unreachable = "http://127.0.0.1:9/respond"
+    command = {"command": "/pager", "text": "ack 1", "user_id": "U0ALICE", "response_url": unreachable}
+
+    response = fz.send("POST", "/slack/events", urlencode(command).encode(), FORM)
+
+    assert response.status_code == 200
+    assert fz.runtime.queries.incident(IncidentId(1)).incident.state == "acknowledged"
 
 
 def test_a_status_callback_for_steps_too_large_for_the_database_changes_nothing(fz: FuzzApp) -> None:
