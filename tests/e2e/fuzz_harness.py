@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -17,11 +18,11 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx2
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from starlette.testclient import TestClient
 from twilio.request_validator import RequestValidator
 
-from adapters.db import tables
+from adapters.db import make_engine, tables
 from bot.bootstrap import Runtime, bootstrap
 from bot.config import parse_config
 from bot.http import create_app
@@ -116,6 +117,22 @@ def grafana_signature(body: bytes, secret: str = GRAFANA_SECRET) -> dict[str, st
     timestamp = str(int(time.time()))
     digest = hmac.new(secret.encode(), f"{timestamp}:".encode() + body, hashlib.sha256).hexdigest()
     return {"X-Grafana-Alerting-Signature": digest, "X-Grafana-Alerting-Timestamp": timestamp}
+
+
+@contextmanager
+def fresh_postgres_database(server_url: str) -> Iterator[str]:
+    """A new database on the test server for a whole module of tests, dropped after them."""
+    name = f"pager_fuzz_{secrets.token_hex(6)}"
+    server = make_engine(server_url)
+    try:
+        with server.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text(f'CREATE DATABASE "{name}"'))
+        yield server.url.set(database=name).render_as_string(hide_password=False)
+        with server.connect() as conn:
+            drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text(drop))
+    finally:
+        server.dispose()
 
 
 def running_fuzz_app(database_url: str, tmp_path: Path) -> Iterator[FuzzApp]:
