@@ -25,7 +25,9 @@ from domain.ports import (
     Clock,
     Doorbell,
     IncidentObserver,
+    NoMetrics,
     OutboxMessage,
+    PagerMetrics,
     UnitOfWork,
     UnitOfWorkFactory,
 )
@@ -57,6 +59,7 @@ class Pager:
         timer: AckTimer,
         doorbell: Doorbell | None = None,
         observer: IncidentObserver | None = None,
+        metrics: PagerMetrics | None = None,
     ) -> None:
         self.catalog = catalog
         self._uow = uow
@@ -64,6 +67,7 @@ class Pager:
         self._timer = timer
         self._doorbell = doorbell
         self._observer = observer
+        self._metrics = metrics or NoMetrics()
 
     def on_alert(self, service_id: str, alert: Alert) -> AlertOutcome:
         """A monitor reported an alert (firing or resolved) for a service."""
@@ -93,7 +97,10 @@ class Pager:
             else:
                 self._timer.cancel(incident.id)
                 self._changed(incident)
-        return [outcomes[i] for i in range(len(alerts))]
+        applied = [outcomes[i] for i in range(len(alerts))]
+        for alert, outcome in zip(alerts, applied, strict=True):
+            self._metrics.alert_applied(alert.source, outcome.result.value)
+        return applied
 
     def acknowledge_alert(self, service_id: str, dedup_key: str, by: str) -> AlertOutcome:
         """A monitor acknowledged one of its alerts: the open incident holding it stops escalating.
@@ -115,7 +122,7 @@ class Pager:
                 uow.commit()
         self._timer.cancel(incident.id)
         if changed:
-            self._changed(incident)
+            self._acknowledged(incident, now)
         return AlertOutcome(incident.id, AlertResult.ACKNOWLEDGED)
 
     def on_ack_timeout(self, incident_id: IncidentId, fired: Step) -> None:
@@ -145,6 +152,8 @@ class Pager:
             self._changed(incident)
         if step is not None:
             self._paged(incident)
+            if early_deadline is not None:
+                self._metrics.escalated(now - early_deadline)
         elif early_deadline is not None and now < early_deadline:
             self._timer.schedule(incident.id, fired, early_deadline)
 
@@ -161,7 +170,7 @@ class Pager:
                 uow.commit()
         self._timer.cancel(incident.id)
         if changed:
-            self._changed(incident)
+            self._acknowledged(incident, now)
         return incident
 
     def resolve(self, incident_id: IncidentId, by: str) -> Incident:
@@ -300,6 +309,10 @@ class Pager:
         """After a change of state committed: let the observer mirror it (chat cards, say)."""
         if self._observer is not None:
             self._observer.incident_changed(incident)
+
+    def _acknowledged(self, incident: Incident, now: datetime) -> None:
+        self._changed(incident)
+        self._metrics.acknowledged(now - incident.opened_at)
 
     def _paged(self, incident: Incident) -> None:
         """After a level was paged and committed: arm its deadline and wake the dispatcher."""
