@@ -31,6 +31,7 @@ OPERATIONS = [
     ("POST", "/twilio/status"),
     ("POST", "/slack/events"),
     ("GET", "/healthz"),
+    ("GET", "/metrics"),
 ]
 
 
@@ -43,7 +44,7 @@ CHECKS = [
     checks.response_schema_conformance,
 ]
 # Nothing to send but the method and path: there is no wrong input to make up.
-NO_INPUT = {"/healthz", "/api/services"}
+NO_INPUT = {"/healthz", "/metrics", "/api/services"}
 
 
 # PostgreSQL refuses what SQLite stores (a NUL character, say): both are fuzzed, the slower one less.
