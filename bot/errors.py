@@ -34,6 +34,8 @@ def field_errors(exc: ValidationError | RequestValidationError) -> list[FieldErr
     found = []
     for error in exc.errors():
         loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
+        if error.get("type") == "json_invalid":  # its location is an offset into the body, not a field
+            loc = []
         found.append(FieldError(field=".".join(loc) or "(body)", reason=str(error.get("msg", "invalid"))))
     return found
 

@@ -55,6 +55,12 @@ def test_acknowledging_with_a_body_that_is_not_utf8_is_refused_in_the_error_shap
     assert response.json()["error"]
 
 
+def test_acknowledging_with_malformed_json_names_the_body_not_an_offset(fz: FuzzApp) -> None:
+    response = fz.send("POST", "/api/incidents/1/acknowledge", b'{"by": ', "application/json")
+
+    assert (response.status_code, response.json()["errors"][0]["field"]) == (422, "(body)")
+
+
 def test_an_unknown_path_answers_404_in_the_error_shape(fz: FuzzApp) -> None:
     response = fz.send("GET", "/no/such/page")
 

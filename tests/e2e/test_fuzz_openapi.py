@@ -145,6 +145,9 @@ def test_no_request_is_answered_with_a_server_error(
 
 
 def explains(response: Any) -> bool:
-    """A refusal is a JSON object saying what was wrong (PagerDuty's shape on its own endpoint)."""
+    """A refusal is a JSON object saying what was wrong (PagerDuty's shape on its own endpoint); a 422
+    names each field at fault."""
     body = response.json()
-    return isinstance(body, dict) and bool(body.get("error") or body.get("message"))
+    if not isinstance(body, dict) or not (body.get("error") or body.get("message")):
+        return False
+    return response.status_code != 422 or all(e.get("field") for e in body.get("errors") or [{}])
