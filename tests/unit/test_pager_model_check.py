@@ -43,6 +43,7 @@ from domain.model import (
     Target,
 )
 from domain.pager import Pager
+from domain.ports import Page
 from domain.rotation import Rotation
 from tests.fakes import T0, FakeAckTimer, FakeClock, InMemoryUnitOfWork, MemoryStore
 
@@ -93,7 +94,7 @@ class CheckingNotifier:
         self.channel, self.machine = channel, machine
         self.failures: list[NotificationFailed] = []
 
-    def send(self, page: object) -> None:
+    def send(self, page: Page) -> None:
         if self.failures:
             raise self.failures.pop(0)
         self.machine.record_sent(self.channel, page)
@@ -126,9 +127,9 @@ class PagerMachine(RuleBasedStateMachine):
         self.dispatcher = Dispatcher(CATALOG, uow, self.notifiers, self.clock)
         self.reports = DeliveryReports(CATALOG, uow, self.clock)
 
-    def record_sent(self, channel: Channel, page: object) -> None:
-        for item in page.items:  # type: ignore[attr-defined]
-            key = (item.incident_id, item.level, item.round, channel, page.address)  # type: ignore[attr-defined]
+    def record_sent(self, channel: Channel, page: Page) -> None:
+        for item in page.items:
+            key = (item.incident_id, item.level, item.round, channel, page.address)
             if key in self.sent:
                 self.violations.append(f"sent twice: {key}")
             committed = self.store.incidents[item.incident_id]
