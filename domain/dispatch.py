@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from domain import events
 from domain.errors import NotificationFailed
 from domain.fallthrough import Delivery, fall_through, record_if_unreached
-from domain.model import Catalog, Channel, ServiceId
+from domain.model import Catalog, Channel, IncidentState, ServiceId
 from domain.ports import (
     Batch,
     Clock,
@@ -74,8 +74,8 @@ class Dispatcher:
             uow.commit()
         for batch in batches:
             held = self._hold(batch, lease)
-            if held is not None:
-                self._deliver(*held)
+            if held is not None and (owed := self._still_owed(held[0])) is not None:
+                self._deliver(owed, held[1])
         return len(batches)
 
     def next_due(self, channel: Channel | None = None) -> datetime | None:
@@ -94,6 +94,15 @@ class Dispatcher:
             uow.commit()
         messages = tuple(c for c in batch.messages if c.id in held)
         return (Batch(batch.channel, batch.address, messages), renewed_lease) if messages else None
+
+    def _still_owed(self, batch: Batch) -> Batch | None:
+        """The batch less the incidents acknowledged or resolved since it was claimed (which cancelled
+        their messages); None when nothing is left. Earlier sends of the pass may have taken seconds."""
+        with self._uow() as uow:
+            incidents = [uow.incidents.get(i) for i in {c.message.incident_id for c in batch.messages}]
+        waiting = {i.id for i in incidents if i is not None and i.state is IncidentState.TRIGGERED}
+        owed = tuple(c for c in batch.messages if c.message.incident_id in waiting)
+        return replace(batch, messages=owed) if owed else None
 
     def _deliver(self, batch: Batch, lease: datetime) -> None:
         page = self._page(batch)
