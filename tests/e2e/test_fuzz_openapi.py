@@ -31,6 +31,7 @@ OPERATIONS = [
     ("POST", "/twilio/status"),
     ("POST", "/slack/events"),
     ("GET", "/healthz"),
+    ("GET", "/readyz"),
     ("GET", "/metrics"),
 ]
 FORM = "application/x-www-form-urlencoded"
@@ -44,7 +45,9 @@ CHECKS = [
     checks.response_schema_conformance,
 ]
 # Nothing to send but the method and path: there is no wrong input to make up.
-NO_INPUT = {"/healthz", "/metrics", "/api/services"}
+NO_INPUT = {"/healthz", "/readyz", "/metrics", "/api/services"}
+# Answers 503 by design while no replica leads (this app runs no timer); tests/e2e/test_readiness.py covers it.
+SERVER_ERROR_BY_DESIGN = {"/readyz"}
 # PostgreSQL refuses what SQLite stores (a NUL character, say): both are fuzzed, the slower one less.
 EXAMPLES = {"sqlite": 30, "postgresql": 10}
 
@@ -120,6 +123,8 @@ def test_no_request_is_answered_with_a_server_error(
 ) -> None:
     if mode is GenerationMode.NEGATIVE and path in NO_INPUT:
         pytest.skip("no input to get wrong")
+    if path in SERVER_ERROR_BY_DESIGN:
+        pytest.skip("503 while not ready is its documented answer")
     operation = api_schema[path][method]
 
     # Schemathesis makes up the requests and judges the answers; the harness sends them, signed

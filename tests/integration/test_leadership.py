@@ -71,7 +71,10 @@ def leaders(*group: Member) -> list[str]:
 
 
 def lock_holder_pid(engine: Engine) -> int:
-    query = text("SELECT pid FROM pg_stat_activity WHERE application_name = 'pager-leader-election'")
+    query = text(
+        "SELECT pid FROM pg_stat_activity"
+        " WHERE application_name = 'pager-leader-election' AND datname = current_database()"
+    )
     with engine.connect() as conn:
         pids = [int(pid) for pid in conn.execute(query).scalars()]
         held = text("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = ANY(:pids)")
