@@ -46,7 +46,7 @@ CHECKS = [
 ]
 # Nothing to send but the method and path: there is no wrong input to make up.
 NO_INPUT = {"/healthz", "/readyz", "/metrics", "/api/services"}
-# Answers 503 by design while no replica leads (this app runs no timer); tests/e2e/test_readiness.py covers it.
+# Answers 503 by design while no replica leads (this app runs no timer); test_readiness.py covers it.
 SERVER_ERROR_BY_DESIGN = {"/readyz"}
 # PostgreSQL refuses what SQLite stores (a NUL character, say): both are fuzzed, the slower one less.
 EXAMPLES = {"sqlite": 30, "postgresql": 10}
