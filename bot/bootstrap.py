@@ -14,6 +14,7 @@ from adapters.db.inbound_log import SqlInboundMessageLog
 from adapters.outbox_relay import ThreadedOutboxRelay
 from bot.channels import channel_notifiers
 from bot.config import PagerConfig, load_config
+from bot.intake import AlertIntake
 from bot.settings import Settings
 from bot.slack.wiring import SlackParts, attach_bolt_app, wire_slack
 from domain.dispatch import Dispatcher, DispatchPolicy
@@ -37,6 +38,7 @@ class Runtime:
     dispatcher: Dispatcher
     timer: AckTimer
     relay: ThreadedOutboxRelay
+    intake: AlertIntake
     clock: Clock | None = None
     sms_replies: SmsReplies | None = None
     deliveries: DeliveryReports | None = None
@@ -50,6 +52,7 @@ class Runtime:
             self.slack.relay.start()
 
     def stop(self) -> None:
+        self.intake.stop()  # answers every alert already taken before the rest stops
         if self.slack is not None:
             self.slack.relay.stop()
         self.relay.stop()
@@ -97,6 +100,6 @@ def bootstrap(
     if slack is not None:
         attach_bolt_app(slack, settings, pager, queries, clock)
     return Runtime(
-        settings, config, engine, pager, queries, dispatcher, timer, relay,
+        settings, config, engine, pager, queries, dispatcher, timer, relay, AlertIntake(pager),
         clock=clock, sms_replies=sms_replies, deliveries=deliveries, slack=slack,
     )  # fmt: skip

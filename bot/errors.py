@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from bot.intake import IntakeStopped
 from bot.schemas import ErrorOut, FieldError
 from domain.errors import Conflict, NotFound, PagerError, UnknownPerson
 
@@ -62,6 +63,10 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, Conflict):
             return _answer(409, str(exc))
         return _answer(400, str(exc))
+
+    @app.exception_handler(IntakeStopped)
+    async def shutting_down(request: Request, exc: IntakeStopped) -> JSONResponse:
+        return _answer(503, str(exc), headers={"Retry-After": "5"})
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
