@@ -15,7 +15,7 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, event
 
 from domain.model import IncidentId, Step
 
@@ -41,7 +41,10 @@ class ApschedulerAckTimer:
     def __init__(self, engine: Engine, sweep_interval: timedelta = timedelta(seconds=2)) -> None:
         self._sweep_interval = sweep_interval
         self._scheduler = BackgroundScheduler(
-            jobstores={"default": SQLAlchemyJobStore(engine=engine), "memory": MemoryJobStore()},
+            jobstores={
+                "default": SQLAlchemyJobStore(engine=_wakeup_engine(engine)),
+                "memory": MemoryJobStore(),
+            },
             # misfire_grace_time=None: a deadline that passed while we were down still fires.
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
             timezone=UTC,
@@ -91,6 +94,25 @@ class ApschedulerAckTimer:
             pass
         except Exception:  # a stale wake-up is harmless: a timeout for a settled incident changes nothing
             _log.exception("could not cancel a wake-up", incident=int(incident_id))
+
+
+def _wakeup_engine(engine: Engine) -> Engine:
+    """`engine`, with PostgreSQL's wait for the disk skipped on the job store's commits.
+
+    A wake-up row is only a hint (the deadline is on the incident row, and the sweep re-drives a lost
+    one), so a crash losing the last few is harmless, while waiting for each flush cost two commits per
+    incident on the alert path (schedule on open, remove on resolve). `SET LOCAL` keeps the setting to
+    the transaction: the pooled connection goes back as it came.
+    """
+    if engine.dialect.name != "postgresql":
+        return engine
+    wakeups = engine.execution_options()
+    event.listen(wakeups, "begin", _commit_without_flush)
+    return wakeups
+
+
+def _commit_without_flush(connection: Connection) -> None:
+    connection.exec_driver_sql("SET LOCAL synchronous_commit TO off")
 
 
 def _job_id(incident_id: IncidentId) -> str:

@@ -1,4 +1,10 @@
-"""SQL repositories for service states, incidents, alerts and timelines, on one shared connection."""
+"""SQL repositories for service states, incidents, alerts and timelines, on one shared connection.
+
+Writes that nothing needs back at once (an incident's new state, timeline events, alert counts) are kept
+until the next read of the same repository or the commit, then written together: a group of alerts then
+costs a few round trips to the database instead of several per alert. An error of such a write surfaces
+at that read or at the commit, and fails the whole unit of work, as before.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Insert, Row, Select, Table, func, select, update
+from sqlalchemy import ColumnElement, Connection, Insert, Row, Select, Table, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.db import event_codec
@@ -71,14 +77,25 @@ class SqlServiceStateRepository:
 class SqlTimeline:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._pending: list[dict[str, object]] = []
 
     def append(self, incident_id: IncidentId, event: Event) -> None:
-        kind, data = event_codec.encode(event)
-        self._conn.execute(
-            timeline.insert().values(incident_id=incident_id, at=event.at, kind=kind, data=data)
-        )
+        self.extend(incident_id, [event])
+
+    def extend(self, incident_id: IncidentId, events: Sequence[Event]) -> None:
+        """Append events, in order; they are written at the next `of`, `flush` or commit."""
+        for event in events:
+            kind, data = event_codec.encode(event)
+            self._pending.append({"incident_id": incident_id, "at": event.at, "kind": kind, "data": data})
+
+    def flush(self) -> None:
+        """Write the appended events in one executemany (one round trip on PostgreSQL)."""
+        if self._pending:
+            rows, self._pending = self._pending, []
+            self._conn.execute(timeline.insert(), rows)
 
     def of(self, incident_id: IncidentId) -> list[Event]:
+        self.flush()
         query = select(timeline).where(timeline.c.incident_id == incident_id).order_by(timeline.c.id)
         return [event_codec.decode(row.kind, row.at, row.data) for row in self._conn.execute(query)]
 
@@ -87,23 +104,35 @@ class SqlIncidentRepository:
     def __init__(self, conn: Connection, timeline: SqlTimeline) -> None:
         self._conn = conn
         self._timeline = timeline
+        self._unsaved: dict[IncidentId, dict[str, object]] = {}
 
     def add(self, incident: Incident) -> None:
+        # Written first: an incident closed in this unit must be so before its service's next one opens.
+        self.flush()
         query = incidents.insert().values(**_incident_values(incident)).returning(incidents.c.id)
         incident.id = IncidentId(self._conn.execute(query).scalar_one())
         self._append_events(incident)
 
     def get(self, incident_id: IncidentId) -> Incident | None:
+        self.flush()
         row = self._conn.execute(select(incidents).where(incidents.c.id == incident_id)).first()
         return None if row is None else _incident(row)
 
     def save(self, incident: Incident) -> None:
-        self._conn.execute(
-            update(incidents).where(incidents.c.id == incident.id).values(**_incident_values(incident))
-        )
+        """Kept until `flush`: an incident saved several times in one unit is written once."""
+        values = {f"b_{name}": value for name, value in _incident_values(incident).items()}
+        self._unsaved[incident.id] = {"b_id": incident.id, **values}
         self._append_events(incident)
 
+    def flush(self) -> None:
+        """Write every saved incident in one executemany, then their events."""
+        if self._unsaved:
+            rows, self._unsaved = list(self._unsaved.values()), {}
+            self._conn.execute(_UPDATE_INCIDENT, rows)
+        self._timeline.flush()
+
     def overdue(self, now: datetime, limit: int) -> list[tuple[IncidentId, Step]]:
+        self.flush()
         query = (
             self._waiting()
             .where(incidents.c.ack_deadline <= now)
@@ -113,11 +142,13 @@ class SqlIncidentRepository:
         return [(IncidentId(row.id), Step(row.level, row.round)) for row in self._conn.execute(query)]
 
     def pending_deadlines(self) -> list[tuple[IncidentId, Step, datetime]]:
+        self.flush()
         query = self._waiting().order_by(incidents.c.id)
         rows = self._conn.execute(query)
         return [(IncidentId(row.id), Step(row.level, row.round), row.ack_deadline) for row in rows]
 
     def list(self, states: Sequence[IncidentState], limit: int = 100) -> list[Incident]:
+        self.flush()
         query = (
             select(incidents)
             .where(incidents.c.state.in_([s.value for s in states]))
@@ -132,48 +163,92 @@ class SqlIncidentRepository:
         )
 
     def _append_events(self, incident: Incident) -> None:
-        for event in incident.events:
-            self._timeline.append(incident.id, event)
+        self._timeline.extend(incident.id, incident.events)
         incident.events.clear()
 
 
 class SqlAlertRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._unrecorded: dict[tuple[IncidentId, str | None], list[datetime]] = {}
 
     def record(self, incident_id: IncidentId, alert: Alert, at: datetime) -> None:
-        counted = self._conn.execute(
-            update(alerts)
-            .where(alerts.c.incident_id == incident_id, alerts.c.firing, _same_key(alert.dedup_key))
-            .values(count=alerts.c.count + 1, last_at=at)
+        """Kept until `flush`: repeats of one key in one unit of work are counted in one statement."""
+        self._unrecorded.setdefault((incident_id, alert.dedup_key), []).append(at)
+
+    def flush(self) -> None:
+        """Count every recorded alert whose key fires already, in one executemany; insert the rest."""
+        if not self._unrecorded:
+            return
+        unrecorded, self._unrecorded = self._unrecorded, {}
+        firing = self._firing_keys(unrecorded)
+        counted = [_counted(i, k, times) for (i, k), times in unrecorded.items() if (i, k) in firing]
+        named = [row for row in counted if row["b_key"] is not None]
+        if named:
+            self._conn.execute(_COUNT_ALERT, named)
+        if unnamed := [row for row in counted if row["b_key"] is None]:
+            self._conn.execute(_COUNT_UNNAMED_ALERT, unnamed)
+        new = [_new_alert(i, k, times) for (i, k), times in unrecorded.items() if (i, k) not in firing]
+        if new:
+            self._conn.execute(alerts.insert(), new)
+
+    def _firing_keys(
+        self, wanted: dict[tuple[IncidentId, str | None], list[datetime]]
+    ) -> set[tuple[IncidentId, str | None]]:
+        keys = {k for _, k in wanted if k is not None}
+        same_key: ColumnElement[bool] = alerts.c.dedup_key.in_(keys)
+        if any(k is None for _, k in wanted):
+            same_key = same_key | alerts.c.dedup_key.is_(None)
+        query = select(alerts.c.incident_id, alerts.c.dedup_key).where(
+            alerts.c.incident_id.in_({i for i, _ in wanted}), alerts.c.firing, same_key
         )
-        if counted.rowcount == 0:
-            self._conn.execute(
-                alerts.insert().values(
-                    incident_id=incident_id,
-                    dedup_key=alert.dedup_key,
-                    firing=True,
-                    count=1,
-                    first_at=at,
-                    last_at=at,
-                )
-            )
+        return {(IncidentId(r.incident_id), r.dedup_key) for r in self._conn.execute(query)} & set(wanted)
 
     def resolve(self, incident_id: IncidentId, dedup_key: str | None, at: datetime) -> None:
+        self.flush()
         query = update(alerts).where(alerts.c.incident_id == incident_id, alerts.c.firing)
         if dedup_key is not None:
             query = query.where(_same_key(dedup_key))
         self._conn.execute(query.values(firing=False, last_at=at))
 
     def firing_count(self, incident_id: IncidentId) -> int:
+        self.flush()
         query = select(func.count()).where(alerts.c.incident_id == incident_id, alerts.c.firing)
         return int(self._conn.execute(query).scalar_one())
 
     def is_firing(self, incident_id: IncidentId, dedup_key: str) -> bool:
+        self.flush()
         query = select(alerts.c.id).where(
             alerts.c.incident_id == incident_id, alerts.c.firing, alerts.c.dedup_key == dedup_key
         )
         return self._conn.execute(query.limit(1)).first() is not None
+
+
+def _alert_counter(key: ColumnElement[bool]) -> Any:
+    return (
+        update(alerts)
+        .where(alerts.c.incident_id == bindparam("b_incident"), alerts.c.firing, key)
+        .values(count=alerts.c.count + bindparam("b_count"), last_at=bindparam("b_last"))
+    )
+
+
+_COUNT_ALERT = _alert_counter(alerts.c.dedup_key == bindparam("b_key"))
+_COUNT_UNNAMED_ALERT = _alert_counter(alerts.c.dedup_key.is_(None))
+
+
+def _counted(incident_id: IncidentId, key: str | None, times: list[datetime]) -> dict[str, object]:
+    return {"b_incident": incident_id, "b_key": key, "b_count": len(times), "b_last": max(times)}
+
+
+def _new_alert(incident_id: IncidentId, key: str | None, times: list[datetime]) -> dict[str, object]:
+    return {
+        "incident_id": incident_id,
+        "dedup_key": key,
+        "firing": True,
+        "count": len(times),
+        "first_at": min(times),
+        "last_at": max(times),
+    }
 
 
 def _same_key(dedup_key: str | None) -> ColumnElement[bool]:
@@ -183,6 +258,18 @@ def _same_key(dedup_key: str | None) -> ColumnElement[bool]:
 def _service_state(row: Row[Any]) -> ServiceState:
     open_incident = None if row.open_incident_id is None else IncidentId(row.open_incident_id)
     return ServiceState(ServiceId(row.service_id), open_incident)
+
+
+_INCIDENT_COLUMNS = (
+    "service_id", "summary", "state", "level", "round", "ack_deadline", "acknowledged_by",
+    "acknowledged_at", "resolved_by", "resolved_at", "exhausted", "opened_at",
+)  # fmt: skip
+# Bound names differ from the columns': SQLAlchemy keeps the columns' own names for itself.
+_UPDATE_INCIDENT = (
+    update(incidents)
+    .where(incidents.c.id == bindparam("b_id"))
+    .values({name: bindparam(f"b_{name}") for name in _INCIDENT_COLUMNS})
+)
 
 
 def _incident_values(incident: Incident) -> dict[str, object]:

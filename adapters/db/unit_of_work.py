@@ -21,6 +21,8 @@ class SqlAlchemyUnitOfWork:
     """Everything done between `with` and `commit()` commits together; leaving the block rolls back.
 
     After `commit()` the unit of work stays usable: the next statement starts a new transaction.
+    The repositories keep some writes until a read or the commit (see `repositories`); `commit` writes
+    them first.
     """
 
     # Typed as the ports: a protocol's attributes are invariant, so the concrete classes would not do.
@@ -43,8 +45,8 @@ class SqlAlchemyUnitOfWork:
         self.services = SqlServiceStateRepository(conn)
         timeline = SqlTimeline(conn)
         self.timeline = timeline
-        self.incidents = SqlIncidentRepository(conn, timeline)
-        self.alerts = SqlAlertRepository(conn)
+        self.incidents = self._incidents = SqlIncidentRepository(conn, timeline)
+        self.alerts = self._alerts = SqlAlertRepository(conn)
         self.outbox = SqlOutbox(conn)
         return self
 
@@ -65,4 +67,6 @@ class SqlAlchemyUnitOfWork:
     def commit(self) -> None:
         if self._conn is None:
             raise RuntimeError("commit() outside the unit of work's `with` block")
+        self._alerts.flush()
+        self._incidents.flush()
         self._conn.commit()
