@@ -17,7 +17,6 @@ from domain.model import (
     Incident,
     IncidentId,
     PersonId,
-    ServiceId,
     ServiceState,
     Step,
 )
@@ -90,7 +89,7 @@ class Pager:
         results: list[list[AlertOutcome]] = []
         settled: list[tuple[AlertOutcome, Incident]] = []
         with self._uow() as uow:
-            work = _Work(uow, {sid: uow.services.lock(sid) for sid in sorted(set(services))})
+            work = _Work(uow, uow.services.lock_all(services))
             for service_id, (_, alerts) in zip(services, groups, strict=True):
                 results.append(self._apply_group(work, work.states[service_id], alerts, now, settled))
             work.flush()
@@ -341,10 +340,11 @@ class _Work:
     `flush`; one that closed was saved at once, so a new incident can open for its service after it.
     """
 
-    def __init__(self, uow: UnitOfWork, states: dict[ServiceId, ServiceState]) -> None:
+    def __init__(self, uow: UnitOfWork, states: Sequence[ServiceState]) -> None:
         self.uow = uow
-        self.states = states
-        self._incidents: dict[IncidentId, Incident] = {}
+        self.states = {state.service_id: state for state in states}
+        open_ids = [state.open_incident for state in states if state.open_incident is not None]
+        self._incidents = uow.incidents.get_many(open_ids)
 
     def open_incident(self, state: ServiceState) -> Incident | None:
         if state.open_incident is None:

@@ -54,6 +54,27 @@ class SqlServiceStateRepository:
         assert found is not None, "the row was inserted, or another transaction inserted it first"
         return found
 
+    def lock_all(self, service_ids: Sequence[ServiceId]) -> list[ServiceState]:
+        """One statement for every service (two when some are new); PostgreSQL locks the rows in the
+        order of the ORDER BY."""
+        wanted = sorted(set(service_ids))
+        found = self._select_all_for_update(wanted)
+        if missing := [s for s in wanted if s not in {state.service_id for state in found}]:
+            insert = insert_ignoring_duplicates(self._conn, service_states, ["service_id"])
+            self._conn.execute(insert.values([{"service_id": s, "open_incident_id": None} for s in missing]))
+            found = self._select_all_for_update(wanted)
+        assert len(found) == len(wanted), "the rows were inserted, or other transactions inserted them first"
+        return found
+
+    def _select_all_for_update(self, service_ids: list[ServiceId]) -> list[ServiceState]:
+        query = (
+            select(service_states)
+            .where(service_states.c.service_id.in_(service_ids))
+            .order_by(service_states.c.service_id)
+            .with_for_update()
+        )
+        return [_service_state(row) for row in self._conn.execute(query)]
+
     def save(self, state: ServiceState) -> None:
         values = {"service_id": state.service_id, "open_incident_id": state.open_incident}
         changed = self._conn.execute(
@@ -107,8 +128,10 @@ class SqlIncidentRepository:
         self._unsaved: dict[IncidentId, dict[str, object]] = {}
 
     def add(self, incident: Incident) -> None:
-        # Written first: an incident closed in this unit must be so before its service's next one opens.
-        self.flush()
+        # An incident of the same service closed in this unit must be so on the table before the
+        # service's next one opens (one open incident per service is a unique index).
+        if any(row["b_service_id"] == incident.service_id for row in self._unsaved.values()):
+            self.flush()
         query = incidents.insert().values(**_incident_values(incident)).returning(incidents.c.id)
         incident.id = IncidentId(self._conn.execute(query).scalar_one())
         self._append_events(incident)
@@ -117,6 +140,13 @@ class SqlIncidentRepository:
         self.flush()
         row = self._conn.execute(select(incidents).where(incidents.c.id == incident_id)).first()
         return None if row is None else _incident(row)
+
+    def get_many(self, incident_ids: Sequence[IncidentId]) -> dict[IncidentId, Incident]:
+        if not incident_ids:
+            return {}
+        self.flush()
+        rows = self._conn.execute(select(incidents).where(incidents.c.id.in_(set(incident_ids))))
+        return {IncidentId(row.id): _incident(row) for row in rows}
 
     def save(self, incident: Incident) -> None:
         """Kept until `flush`: an incident saved several times in one unit is written once."""

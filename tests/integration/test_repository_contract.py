@@ -93,6 +93,18 @@ def test_unknown_incident_is_none(new_uow: NewUow) -> None:
         assert uow.incidents.get(IncidentId(999)) is None
 
 
+def test_get_many_reads_back_the_known_incidents(new_uow: NewUow) -> None:
+    first, second = add_incident(new_uow, "payments"), add_incident(new_uow, "search")
+
+    with new_uow() as uow:
+        found = uow.incidents.get_many([first, second, IncidentId(999)])
+
+    assert {i: (x.id, x.service_id) for i, x in found.items()} == {
+        first: (first, "payments"),
+        second: (second, "search"),
+    }
+
+
 def test_saved_incident_reads_back_changed(new_uow: NewUow) -> None:
     incident_id = add_incident(new_uow)
     with new_uow() as uow:
@@ -266,6 +278,25 @@ def test_saved_service_state_keeps_its_open_incident(new_uow: NewUow) -> None:
 
     assert locked.open_incident == incident_id
     assert [(s.service_id, s.open_incident) for s in listed] == [("payments", None), ("search", incident_id)]
+
+
+def test_locking_several_services_gives_each_state_once_in_id_order(new_uow: NewUow) -> None:
+    incident_id = add_incident(new_uow, "search")
+    with new_uow() as uow:
+        state = uow.services.lock(ServiceId("search"))
+        state.open_incident = incident_id
+        uow.services.save(state)
+        uow.commit()
+
+    with new_uow() as uow:
+        states = uow.services.lock_all([ServiceId("search"), ServiceId("payments"), ServiceId("search")])
+        uow.commit()
+    with new_uow() as uow:
+        listed = uow.services.list()
+
+    expected = [ServiceState(ServiceId("payments"), None), ServiceState(ServiceId("search"), incident_id)]
+    assert states == expected
+    assert listed == expected
 
 
 # The unit of work
