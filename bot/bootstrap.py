@@ -12,6 +12,7 @@ from adapters.clock import SystemClock
 from adapters.db import SqlAlchemyUnitOfWork, make_engine, upgrade
 from adapters.db.inbound_log import SqlInboundMessageLog
 from adapters.outbox_relay import ThreadedOutboxRelay
+from adapters.threaded_timer import ThreadedAckTimer
 from bot.channels import channel_notifiers
 from bot.config import PagerConfig, load_config
 from bot.intake import AlertIntake
@@ -43,6 +44,7 @@ class Runtime:
     sms_replies: SmsReplies | None = None
     deliveries: DeliveryReports | None = None
     slack: SlackParts | None = None
+    wakeups: ThreadedAckTimer | None = None
 
     def start(self) -> None:
         if isinstance(self.timer, ApschedulerAckTimer):
@@ -53,6 +55,8 @@ class Runtime:
 
     def stop(self) -> None:
         self.intake.stop()  # answers every alert already taken before the rest stops
+        if self.wakeups is not None:
+            self.wakeups.stop()
         if self.slack is not None:
             self.slack.relay.stop()
         self.relay.stop()
@@ -91,9 +95,12 @@ def bootstrap(
     )
     relay = ThreadedOutboxRelay(dispatcher, clock)
     timer = timer or ApschedulerAckTimer(engine, sweep_interval=settings.sweep_interval)
+    # Storing a wake-up is a transaction of its own: off the alert path (a timer passed in is used as is).
+    wakeups = ThreadedAckTimer(timer) if isinstance(timer, ApschedulerAckTimer) else None
     pager = Pager(
-        config.catalog, uow, clock, timer, doorbell=relay, observer=slack.updater if slack else None
-    )
+        config.catalog, uow, clock, wakeups or timer, doorbell=relay,
+        observer=slack.updater if slack else None,
+    )  # fmt: skip
     queries = Queries(config.catalog, uow)
     sms_replies = SmsReplies(config.catalog, pager, uow, clock, SqlInboundMessageLog(engine))
     deliveries = DeliveryReports(config.catalog, uow, clock, doorbell=relay)
@@ -101,5 +108,5 @@ def bootstrap(
         attach_bolt_app(slack, settings, pager, queries, clock)
     return Runtime(
         settings, config, engine, pager, queries, dispatcher, timer, relay, AlertIntake(pager),
-        clock=clock, sms_replies=sms_replies, deliveries=deliveries, slack=slack,
+        clock=clock, sms_replies=sms_replies, deliveries=deliveries, slack=slack, wakeups=wakeups,
     )  # fmt: skip
