@@ -274,9 +274,10 @@ class Pager:
             return AlertOutcome(None, AlertResult.IGNORED)
         uow = work.uow
         incident.record(_received(alert, now))
-        uow.alerts.resolve(incident.id, alert.dedup_key, now)
-        if alert.dedup_key is not None and uow.alerts.firing_count(incident.id) > 0:
-            return AlertOutcome(incident.id, AlertResult.APPENDED)
+        if alert.dedup_key is not None:  # without a key, closing resolves every alert
+            uow.alerts.resolve(incident.id, alert.dedup_key, now)
+            if uow.alerts.firing_count(incident.id) > 0:
+                return AlertOutcome(incident.id, AlertResult.APPENDED)
         reason = "every alert resolved" if alert.dedup_key else "the monitor reported the service healthy"
         self._close(uow, state, incident, by=alert.source, reason=reason, now=now)
         return AlertOutcome(incident.id, AlertResult.RESOLVED)

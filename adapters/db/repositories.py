@@ -37,15 +37,25 @@ def insert_ignoring_duplicates(conn: Connection, table: Table, keys: Sequence[st
     return sqlite.insert(table).on_conflict_do_nothing(index_elements=list(keys))
 
 
+def insert_or_update(conn: Connection, table: Table, keys: Sequence[str], columns: Sequence[str]) -> Insert:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE SET columns, in the connection's dialect."""
+    insert = postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table)
+    return insert.on_conflict_do_update(
+        index_elements=list(keys), set_={c: insert.excluded[c] for c in columns}
+    )
+
+
 class SqlServiceStateRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._unsaved: dict[ServiceId, dict[str, object]] = {}
 
     def lock(self, service_id: ServiceId) -> ServiceState:
         """The service's state, its row locked until the transaction ends (created healthy if new).
 
         On SQLite the whole database is already locked by BEGIN IMMEDIATE; FOR UPDATE is dropped.
         """
+        self.flush()
         found = self._select_for_update(service_id)
         if found is None:
             insert = insert_ignoring_duplicates(self._conn, service_states, ["service_id"])
@@ -57,6 +67,7 @@ class SqlServiceStateRepository:
     def lock_all(self, service_ids: Sequence[ServiceId]) -> list[ServiceState]:
         """One statement for every service (two when some are new); PostgreSQL locks the rows in the
         order of the ORDER BY."""
+        self.flush()
         wanted = sorted(set(service_ids))
         found = self._select_all_for_update(wanted)
         if missing := [s for s in wanted if s not in {state.service_id for state in found}]:
@@ -76,16 +87,20 @@ class SqlServiceStateRepository:
         return [_service_state(row) for row in self._conn.execute(query)]
 
     def save(self, state: ServiceState) -> None:
-        values = {"service_id": state.service_id, "open_incident_id": state.open_incident}
-        changed = self._conn.execute(
-            update(service_states)
-            .where(service_states.c.service_id == state.service_id)
-            .values(open_incident_id=state.open_incident)
-        )
-        if changed.rowcount == 0:
-            self._conn.execute(service_states.insert().values(**values))
+        """Kept until `flush` (called by the next lock, list or the commit)."""
+        self._unsaved[state.service_id] = {
+            "service_id": state.service_id,
+            "open_incident_id": state.open_incident,
+        }
+
+    def flush(self) -> None:
+        if self._unsaved:
+            rows, self._unsaved = list(self._unsaved.values()), {}
+            insert = insert_or_update(self._conn, service_states, ["service_id"], ["open_incident_id"])
+            self._conn.execute(insert, rows)
 
     def list(self) -> list[ServiceState]:
+        self.flush()
         rows = self._conn.execute(select(service_states).order_by(service_states.c.service_id))
         return [_service_state(row) for row in rows]
 

@@ -42,7 +42,7 @@ class SqlAlchemyUnitOfWork:
         # The connection begins its transaction on first use (autobegin), so a unit of work that
         # touches nothing takes no lock, and one that committed holds none until it is used again.
         conn = self._conn = self._engine.connect()
-        self.services = SqlServiceStateRepository(conn)
+        self.services = self._services = SqlServiceStateRepository(conn)
         timeline = SqlTimeline(conn)
         self.timeline = timeline
         self.incidents = self._incidents = SqlIncidentRepository(conn, timeline)
@@ -69,4 +69,5 @@ class SqlAlchemyUnitOfWork:
             raise RuntimeError("commit() outside the unit of work's `with` block")
         self._alerts.flush()
         self._incidents.flush()
+        self._services.flush()
         self._conn.commit()
