@@ -91,12 +91,15 @@ class Process:
 
 
 @contextlib.contextmanager
-def pager_server(workdir: Path, config_text: str, database_url: str, name: str) -> Iterator[Process]:
-    """`pager serve` with `config_text`, JSON logs and the default bundling window and sweep."""
+def pager_server(
+    workdir: Path, config_text: str, database_url: str, name: str, env: dict[str, str] | None = None
+) -> Iterator[Process]:
+    """`pager serve` with `config_text`, JSON logs and the default bundling window and sweep; `env` adds
+    settings (a provider's fake, say)."""
     workdir.mkdir(parents=True, exist_ok=True)
     config = workdir / f"{name}.yaml"
     config.write_text(config_text)
-    env = {"PAGER_DATABASE_URL": database_url, "PAGER_LOG_FORMAT": "json"}
+    env = {"PAGER_DATABASE_URL": database_url, "PAGER_LOG_FORMAT": "json", **(env or {})}
     process = Process([sys.executable, "-m", "bot", "serve", "--config", str(config)], workdir, env, name)
     try:
         yield process
