@@ -125,6 +125,32 @@ def test_saved_incident_reads_back_changed(new_uow: NewUow) -> None:
     )
 
 
+def test_within_one_unit_of_work_every_write_reads_back_before_the_commit(new_uow: NewUow) -> None:
+    incident_id = add_incident(new_uow)
+    resolved = events.IncidentResolved(at=at(9), by="alice", reason="fixed")
+    with new_uow() as uow:
+        incident = uow.incidents.get(incident_id)
+        assert incident is not None
+        incident.resolve("alice", at(9), "fixed")
+        uow.incidents.save(incident)
+        uow.alerts.record(incident_id, Alert("disk", dedup_key="disk"), at(1))
+        state = uow.services.lock(ServiceId("payments"))
+        state.open_incident = incident_id
+        uow.services.save(state)
+
+        found = uow.incidents.get(incident_id)
+        listed = uow.incidents.list([IncidentState.RESOLVED])
+        timeline = uow.timeline.of(incident_id)
+        firing = uow.alerts.is_firing(incident_id, "disk")
+        states = uow.services.list()
+
+    assert found is not None and found.state is IncidentState.RESOLVED
+    assert [i.id for i in listed] == [incident_id]
+    assert timeline == [resolved]
+    assert firing
+    assert states == [ServiceState(ServiceId("payments"), incident_id)]
+
+
 def test_pending_events_are_appended_to_the_timeline_in_order_and_cleared(new_uow: NewUow) -> None:
     opened = events.IncidentOpened(at=T0, service_id="payments", summary="down")
     received = events.AlertReceived(at=T0, summary="down", status="firing", source="prometheus")
