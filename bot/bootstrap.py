@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
 from adapters.apscheduler_timer import ApschedulerAckTimer
 from adapters.clock import SystemClock
 from adapters.db import SqlAlchemyUnitOfWork, make_engine, upgrade
+from adapters.db.gauges import SqlGauges
 from adapters.db.inbound_log import SqlInboundMessageLog
 from adapters.outbox_relay import ThreadedOutboxRelay
+from adapters.prometheus_metrics import PrometheusMetrics
 from adapters.threaded_timer import ThreadedAckTimer
 from bot.channels import channel_notifiers
 from bot.config import PagerConfig, load_config
@@ -44,6 +46,7 @@ class Runtime:
     sms_replies: SmsReplies | None = None
     deliveries: DeliveryReports | None = None
     slack: SlackParts | None = None
+    metrics: PrometheusMetrics = field(default_factory=PrometheusMetrics)
     wakeups: ThreadedAckTimer | None = None
 
     def start(self) -> None:
@@ -90,16 +93,17 @@ def bootstrap(
         **({Channel.SLACK: slack.notifier} if slack else {}),
         **(notifiers or {}),
     }
-    dispatcher = Dispatcher(
-        config.catalog, uow, notifiers, clock, DispatchPolicy(bundle_window=settings.bundle_window)
-    )
+    metrics = PrometheusMetrics()
+    metrics.read_at_scrape(SqlGauges(engine).read)
+    policy = DispatchPolicy(bundle_window=settings.bundle_window)
+    dispatcher = Dispatcher(config.catalog, uow, notifiers, clock, policy, metrics=metrics)
     relay = ThreadedOutboxRelay(dispatcher, clock)
     timer = timer or ApschedulerAckTimer(engine, sweep_interval=settings.sweep_interval)
     # Storing a wake-up is a transaction of its own: off the alert path (a timer passed in is used as is).
     wakeups = ThreadedAckTimer(timer) if isinstance(timer, ApschedulerAckTimer) else None
     pager = Pager(
-        config.catalog, uow, clock, wakeups or timer, doorbell=relay,
-        observer=slack.updater if slack else None,
+        config.catalog, uow, clock, wakeups or timer,
+        doorbell=relay, observer=slack.updater if slack else None, metrics=metrics,
     )  # fmt: skip
     queries = Queries(config.catalog, uow)
     sms_replies = SmsReplies(config.catalog, pager, uow, clock, SqlInboundMessageLog(engine))
@@ -108,5 +112,6 @@ def bootstrap(
         attach_bolt_app(slack, settings, pager, queries, clock)
     return Runtime(
         settings, config, engine, pager, queries, dispatcher, timer, relay, AlertIntake(pager),
-        clock=clock, sms_replies=sms_replies, deliveries=deliveries, slack=slack, wakeups=wakeups,
+        clock=clock, sms_replies=sms_replies, deliveries=deliveries, slack=slack, metrics=metrics,
+        wakeups=wakeups,
     )  # fmt: skip

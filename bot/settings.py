@@ -26,8 +26,24 @@ def example_config_path() -> Path:
 
 
 @dataclass(frozen=True)
+class RateLimit:
+    """`rate` requests per second sustained, after a burst of `burst`; a rate of 0 turns the limit off."""
+
+    rate: float = 300.0
+    burst: int = 3000
+
+    @property
+    def enabled(self) -> bool:
+        return self.rate > 0
+
+    def __str__(self) -> str:
+        return f"{self.rate:g} requests/s per service, bursts of {self.burst}"
+
+
+@dataclass(frozen=True)
 class Settings:
-    database_url: str = DEFAULT_DATABASE_URL
+    # repr=False: a PostgreSQL URL may carry its password (the CLI logs it masked).
+    database_url: str = field(default=DEFAULT_DATABASE_URL, repr=False)
     config_path: Path = field(default_factory=example_config_path)
     bind: str = DEFAULT_BIND
     api_token: str | None = field(default=None, repr=False)
@@ -49,6 +65,7 @@ class Settings:
     slack_bot_token: str | None = field(default=None, repr=False)
     slack_signing_secret: str | None = field(default=None, repr=False)
     slack_api_url: str = DEFAULT_SLACK_API_URL
+    rate_limit: RateLimit = field(default_factory=RateLimit)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, config_path: str | None = None) -> Settings:
@@ -66,6 +83,7 @@ class Settings:
                 slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
                 slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
                 slack_api_url=env.get("SLACK_API_URL") or DEFAULT_SLACK_API_URL,
+                rate_limit=_rate_limit(env),
             )
         except ValueError as exc:
             raise SettingsError(str(exc)) from exc
@@ -89,4 +107,26 @@ def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
     value = env.get(name) or choices[0]
     if value not in choices:
         raise SettingsError(f"{name}: expected one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def _rate_limit(env: Mapping[str, str]) -> RateLimit:
+    default = RateLimit()
+    rate = _number(env, "PAGER_RATE_LIMIT", default.rate)
+    burst = _number(env, "PAGER_RATE_BURST", default.burst)
+    if rate > 0 and burst < 1:
+        raise SettingsError(f"PAGER_RATE_BURST: must be at least 1, got {burst:g}")
+    return RateLimit(rate=rate, burst=int(burst))
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    text = env.get(name)
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise SettingsError(f"{name}: expected a number, got {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise SettingsError(f"{name}: expected a number 0 or more, got {text!r}")
     return value

@@ -10,7 +10,18 @@ from domain import events
 from domain.errors import NotificationFailed
 from domain.fallthrough import Delivery, fall_through
 from domain.model import Catalog, Channel, ServiceId
-from domain.ports import Batch, Clock, Notifier, Page, PageItem, UnitOfWork, UnitOfWorkFactory
+from domain.ports import (
+    Batch,
+    Clock,
+    NoMetrics,
+    NotificationOutcome,
+    Notifier,
+    Page,
+    PageItem,
+    PagerMetrics,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 
 
 @dataclass(frozen=True)
@@ -41,12 +52,14 @@ class Dispatcher:
         notifiers: Mapping[Channel, Notifier],
         clock: Clock,
         policy: DispatchPolicy | None = None,
+        metrics: PagerMetrics | None = None,
     ) -> None:
         self._catalog = catalog
         self._uow = uow
         self._notifiers = notifiers
         self._clock = clock
         self.policy = policy or DispatchPolicy()
+        self._metrics = metrics or NoMetrics()
 
     def dispatch_due(self) -> int:
         """Send everything due now. Returns how many pages were attempted."""
@@ -111,6 +124,7 @@ class Dispatcher:
                     ),
                 )
             uow.commit()
+        self._metrics.notified(batch.channel, NotificationOutcome.SENT)
 
     def _record_failure(self, batch: Batch, failure: NotificationFailed) -> None:
         now = self._clock.now()
@@ -133,13 +147,19 @@ class Dispatcher:
                         permanent=failure.permanent,
                     ),
                 )
+            outcome = NotificationOutcome.FAILED_TEMPORARILY
             if failure.permanent:
-                self._fall_through(uow, batch, failure.reason, now)
+                fell = self._fall_through(uow, batch, failure.reason, now)
+                outcome = NotificationOutcome.FELL_THROUGH if fell else NotificationOutcome.FAILED_PERMANENTLY
             uow.commit()
+        self._metrics.notified(batch.channel, outcome)
 
-    def _fall_through(self, uow: UnitOfWork, batch: Batch, reason: str, now: datetime) -> None:
-        """A permanent failure pages each person's next contact method instead (see fallthrough.py)."""
+    def _fall_through(self, uow: UnitOfWork, batch: Batch, reason: str, now: datetime) -> bool:
+        """A permanent failure pages each person's next contact method instead (see fallthrough.py).
+        True when some next contact method was queued."""
+        queued = False
         for c in batch.messages:
             m = c.message
             failed = Delivery(m.incident_id, m.level, m.round, m.channel, m.address)
-            fall_through(uow, self._catalog, failed, m.target, reason, now)
+            queued |= fall_through(uow, self._catalog, failed, m.target, reason, now) is not None
+        return queued

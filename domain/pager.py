@@ -25,7 +25,9 @@ from domain.ports import (
     Clock,
     Doorbell,
     IncidentObserver,
+    NoMetrics,
     OutboxMessage,
+    PagerMetrics,
     UnitOfWork,
     UnitOfWorkFactory,
 )
@@ -57,6 +59,7 @@ class Pager:
         timer: AckTimer,
         doorbell: Doorbell | None = None,
         observer: IncidentObserver | None = None,
+        metrics: PagerMetrics | None = None,
     ) -> None:
         self.catalog = catalog
         self._uow = uow
@@ -64,6 +67,7 @@ class Pager:
         self._timer = timer
         self._doorbell = doorbell
         self._observer = observer
+        self._metrics = metrics or NoMetrics()
 
     def on_alert(self, service_id: str, alert: Alert) -> AlertOutcome:
         """A monitor reported an alert (firing or resolved) for a service."""
@@ -100,6 +104,9 @@ class Pager:
             else:
                 self._timer.cancel(incident.id)
                 self._changed(incident)
+        for (_, alerts), outcomes in zip(groups, results, strict=True):
+            for alert, outcome in zip(alerts, outcomes, strict=True):
+                self._metrics.alert_applied(alert.source, outcome.result.value)
         return results
 
     def _apply_group(
@@ -138,7 +145,7 @@ class Pager:
                 uow.commit()
         self._timer.cancel(incident.id)
         if changed:
-            self._changed(incident)
+            self._acknowledged(incident, now)
         return AlertOutcome(incident.id, AlertResult.ACKNOWLEDGED)
 
     def on_ack_timeout(self, incident_id: IncidentId, fired: Step) -> None:
@@ -168,6 +175,8 @@ class Pager:
             self._changed(incident)
         if step is not None:
             self._paged(incident)
+            if early_deadline is not None:
+                self._metrics.escalated(now - early_deadline)
         elif early_deadline is not None and now < early_deadline:
             self._timer.schedule(incident.id, fired, early_deadline)
 
@@ -184,7 +193,7 @@ class Pager:
                 uow.commit()
         self._timer.cancel(incident.id)
         if changed:
-            self._changed(incident)
+            self._acknowledged(incident, now)
         return incident
 
     def resolve(self, incident_id: IncidentId, by: str) -> Incident:
@@ -322,6 +331,10 @@ class Pager:
         """After a change of state committed: let the observer mirror it (chat cards, say)."""
         if self._observer is not None:
             self._observer.incident_changed(incident)
+
+    def _acknowledged(self, incident: Incident, now: datetime) -> None:
+        self._changed(incident)
+        self._metrics.acknowledged(now - incident.opened_at)
 
     def _paged(self, incident: Incident) -> None:
         """After a level was paged and committed: arm its deadline and wake the dispatcher."""

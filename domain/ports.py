@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from enum import StrEnum
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -263,3 +264,53 @@ class IncidentObserver(Protocol):
         or ran out of levels; `incident` is its new state. Must not raise: the change is already made.
         A process dying just before the call loses that one notice (the incident itself is safe)."""
         ...
+
+
+class NotificationOutcome(StrEnum):
+    """What became of one attempt to deliver a page."""
+
+    SENT = "sent"
+    FAILED_TEMPORARILY = "failed_temporarily"  # retried with backoff
+    FAILED_PERMANENTLY = "failed_permanently"  # nobody's next contact method to try
+    FELL_THROUGH = "fell_through"  # failed for good; the person's next contact method is paged
+
+
+class PagerMetrics(Protocol):
+    """What the pager counts and times for its operators; an adapter exports it (Prometheus, say).
+
+    Each call reports a change already committed. Must not raise, and must be cheap: it runs on the
+    threads that take alerts and send pages.
+    """
+
+    def alert_applied(self, source: str, result: str) -> None:
+        """An alert from `source` (generic, alertmanager, grafana, pagerduty) was applied with `result`
+        (opened, appended, resolved, ignored)."""
+        ...
+
+    def escalated(self, late_by: timedelta) -> None:
+        """A deadline passed unacknowledged and the next level or round was paged `late_by` after it."""
+        ...
+
+    def acknowledged(self, after: timedelta) -> None:
+        """An incident was acknowledged `after` it opened."""
+        ...
+
+    def notified(self, channel: Channel, outcome: NotificationOutcome) -> None:
+        """One page (one message to one address) was attempted on `channel` with `outcome`."""
+        ...
+
+
+class NoMetrics:
+    """PagerMetrics that records nothing, for a pager nobody watches."""
+
+    def alert_applied(self, source: str, result: str) -> None:
+        pass
+
+    def escalated(self, late_by: timedelta) -> None:
+        pass
+
+    def acknowledged(self, after: timedelta) -> None:
+        pass
+
+    def notified(self, channel: Channel, outcome: NotificationOutcome) -> None:
+        pass

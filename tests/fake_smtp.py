@@ -11,6 +11,7 @@ from email.message import Message
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 @dataclass
@@ -38,10 +39,25 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _checking(username: str, password: str) -> Any:
+    """An aiosmtpd authenticator that takes exactly this login (over plain text: a local test server)."""
+
+    def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+        given = (data.login.decode(), data.password.decode()) if isinstance(data, LoginPassword) else None
+        return AuthResult(success=given == (username, password))
+
+    return authenticate
+
+
 @contextmanager
-def running_fake_smtp() -> Iterator[FakeSmtp]:
+def running_fake_smtp(login: tuple[str, str] | None = None) -> Iterator[FakeSmtp]:
+    """The fake on a free port; with `login`, it offers AUTH and takes only that username and password."""
     fake = FakeSmtp(port=free_port())
-    controller = Controller(fake, hostname=fake.host, port=fake.port)
+    auth: dict[str, Any] = (
+        # AUTH is offered, not required: aiosmtpd warns about requiring it without TLS.
+        {"authenticator": _checking(*login), "auth_require_tls": False} if login else {}
+    )
+    controller = Controller(fake, hostname=fake.host, port=fake.port, **auth)
     controller.start()
     try:
         yield fake

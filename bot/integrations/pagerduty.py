@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.errors import ApiError, field_errors
 from bot.integrations.openapi import request_body
+from bot.rate_limit import check_rate
 from bot.webhooks import find_service, parse_json, read_body
 from domain.model import Alert, AlertStatus, ServiceId
 
@@ -80,9 +81,12 @@ def _invalid(errors: list[str]) -> _Refused:
     )
 
 
+_REFUSAL_STATUS = {400: "invalid event", 401: "unauthorized", 413: "request too large", 429: "throttled"}
+
+
 def _refusal(exc: ApiError) -> _Refused:
-    """A refusal of the shared webhook helpers (size, JSON, key) said in PagerDuty's shape."""
-    status = {400: "invalid event", 401: "unauthorized", 413: "request too large"}.get(exc.status, "error")
+    """A refusal of the shared webhook helpers (size, JSON, key, rate limit) said in PagerDuty's shape."""
+    status = _REFUSAL_STATUS.get(exc.status, "error")
     errors = [f"routing_key: {exc.message}"] if exc.status == 401 else [exc.message]
     return _Refused(
         exc.status, PagerDutyError(status=status, message=exc.message, errors=errors), exc.headers
@@ -97,6 +101,7 @@ async def _event(request: Request) -> tuple[ServiceId, PagerDutyEvent]:
         if not isinstance(key, str) or not key.strip():
             raise _invalid(["routing_key: required, the integration key of a service"])
         service_id = find_service(request.app.state.runtime.config.integration_keys, key.strip())
+        check_rate(request, service_id)
     except ApiError as exc:
         raise _refusal(exc) from None
     try:
@@ -138,6 +143,7 @@ def _trigger(payload: PagerDutyPayload, dedup_key: str) -> Alert:
         400: {"model": PagerDutyError, "description": "Malformed JSON or an invalid event (fields named)"},
         401: {"model": PagerDutyError, "description": "routing_key is no service's integration key"},
         413: {"model": PagerDutyError, "description": "Body over 1 MiB"},
+        429: {"model": PagerDutyError, "description": "Over the service's rate limit; see Retry-After"},
     },
     summary="PagerDuty Events API v2 compatible: trigger, acknowledge, resolve",
     openapi_extra=request_body(PagerDutyEvent),
