@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -25,6 +26,8 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
         finally:
             if manage_runtime:
                 runtime.stop()
+            else:  # the intake starts with the first alert this app takes, so the app stops it
+                await asyncio.to_thread(runtime.intake.stop)
 
     app = FastAPI(
         title="Pager",
