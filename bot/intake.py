@@ -111,6 +111,11 @@ class AlertIntake:
         return group, False
 
     def _apply(self, group: list[_Request]) -> None:
+        # A request whose caller went away before it was taken is dropped: nobody would hear its answer.
+        # Once running, an answer can no longer be cancelled, so setting it below cannot fail.
+        group = [r for r in group if r.answer.set_running_or_notify_cancel()]
+        if not group:
+            return
         try:
             outcomes = self._pager.on_alert_groups([(r.service_id, r.alerts) for r in group])
         except Exception as exc:

@@ -103,6 +103,21 @@ def test_each_request_gets_the_outcome_of_its_own_alerts(
     assert gated.groups == [1, 3]
 
 
+def test_a_request_given_up_before_it_was_taken_is_not_applied(
+    intake: AlertIntake, gated: GatedPager, world: World
+) -> None:
+    first = hold_first_group(intake, gated)
+    abandoned = intake.submit("search", [Alert("slow")])
+    kept = intake.submit("payments", [Alert("again", dedup_key="first")])
+
+    assert abandoned.cancel()
+    gated.gate.set()
+    answers([first, kept])
+
+    assert [i.service_id for i in world.store.incidents.values()] == ["payments"]
+    assert gated.groups == [1, 1]
+
+
 def test_a_request_for_an_unknown_service_fails_alone(
     intake: AlertIntake, gated: GatedPager, world: World
 ) -> None:
