@@ -65,8 +65,8 @@ class SqlServiceStateRepository:
         return found
 
     def lock_all(self, service_ids: Sequence[ServiceId]) -> list[ServiceState]:
-        """One statement for every service (two when some are new); PostgreSQL locks the rows in the
-        order of the ORDER BY."""
+        """One statement for every service (two more when some are new). PostgreSQL locks the rows in the
+        order of the ORDER BY, the database's order of ids, which is the same for every caller."""
         self.flush()
         wanted = sorted(set(service_ids))
         found = self._select_all_for_update(wanted)
