@@ -7,9 +7,9 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
+from adapters.db.alert_repository import SqlAlertRepository
 from adapters.db.outbox import SqlOutbox
 from adapters.db.repositories import (
-    SqlAlertRepository,
     SqlIncidentRepository,
     SqlServiceStateRepository,
     SqlTimeline,
