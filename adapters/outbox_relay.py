@@ -1,25 +1,64 @@
-"""A thread that drives the dispatcher: woken by the doorbell after a commit, by the clock otherwise."""
+"""Threads that drive the dispatcher, one per channel: woken by the doorbell after a commit, by the clock
+otherwise. A provider that hangs or fails holds up only its own channel's pages."""
 
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Iterable
 from datetime import datetime
 
 import structlog
 
 from domain.dispatch import Dispatcher
+from domain.model import Channel
 from domain.ports import Clock
 
 _log = structlog.get_logger("pager.relay")
 
 
 class ThreadedOutboxRelay:
-    """Implements the Doorbell port. Sleeps until the outbox's next due time, never longer than
-    `poll_interval`, so messages queued by another process are picked up too."""
+    """Implements the Doorbell port: one worker per channel, each claiming only its channel's pages
+    (without `channels`, one worker for them all)."""
 
-    def __init__(self, dispatcher: Dispatcher, clock: Clock, poll_interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        clock: Clock,
+        channels: Iterable[Channel] | None = None,
+        poll_interval: float = 1.0,
+    ) -> None:
+        each: list[Channel | None] = [None] if channels is None else list(channels)
+        self._workers = [ChannelWorker(dispatcher, clock, channel, poll_interval) for channel in each]
+
+    def ring(self) -> None:
+        for worker in self._workers:
+            worker.ring()
+
+    def start(self) -> None:
+        for worker in self._workers:
+            worker.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Let each channel finish the page in flight, then stop; waits `timeout` in all, not per channel."""
+        for worker in self._workers:
+            worker.request_stop()
+        deadline = time.monotonic() + timeout
+        for worker in self._workers:
+            worker.join(max(deadline - time.monotonic(), 0.0))
+
+
+class ChannelWorker:
+    """Sleeps until its channel's next due time, never longer than `poll_interval`, so pages queued
+    by another process are picked up too. Looks before it claims: a claim is a write transaction,
+    and on SQLite every write waits for the others, ingestion's included."""
+
+    def __init__(
+        self, dispatcher: Dispatcher, clock: Clock, channel: Channel | None, poll_interval: float
+    ) -> None:
         self._dispatcher = dispatcher
         self._clock = clock
+        self.channel = channel
         self._poll_interval = poll_interval
         self._bell = threading.Event()
         self._stopping = threading.Event()
@@ -29,13 +68,15 @@ class ThreadedOutboxRelay:
         self._bell.set()
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="outbox-relay", daemon=True)
+        name = f"outbox-relay-{self.channel or 'all'}"
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Finish the page in flight, then stop."""
+    def request_stop(self) -> None:
         self._stopping.set()
         self._bell.set()
+
+    def join(self, timeout: float) -> None:
         if self._thread is not None:
             self._thread.join(timeout)
 
@@ -43,15 +84,21 @@ class ThreadedOutboxRelay:
         while not self._stopping.is_set():
             self._bell.clear()
             try:
-                sent = self._dispatcher.dispatch_due()
-                wait = self._seconds_until(self._dispatcher.next_due())
-                if not sent and wait == 0:  # due but claimed elsewhere: don't spin
-                    wait = 0.05
+                wait = self._pass()
             except Exception:  # the database may be briefly away; nothing is lost, try again
-                _log.exception("outbox relay pass failed")
+                _log.exception("outbox relay pass failed", channel=str(self.channel or "all"))
                 wait = self._poll_interval
             if wait > 0:
                 self._bell.wait(wait)
+
+    def _pass(self) -> float:
+        """Send what is due; returns how long to sleep before looking again."""
+        wait = self._seconds_until(self._dispatcher.next_due(self.channel))
+        if wait > 0:
+            return wait
+        if self._dispatcher.dispatch_due(self.channel):
+            return 0.0
+        return 0.05  # due but claimed elsewhere, or a bundle still filling: don't spin
 
     def _seconds_until(self, due: datetime | None) -> float:
         if due is None:

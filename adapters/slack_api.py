@@ -36,6 +36,8 @@ class SlackWebApi:
     """A thin layer over `WebClient` that paces calls per channel and waits out rate limits.
 
     Raises NotificationFailed (permanent when Slack says retrying cannot help) for anything else.
+    A Retry-After longer than `max_wait` is not slept here: it is raised as a retryable failure that
+    carries it, so the relay retries then and the sender's time stays bounded.
     `sleep` and `monotonic` are injected so tests need not wait.
     """
 
@@ -45,12 +47,14 @@ class SlackWebApi:
         *,
         pace: float = 1.0,
         max_rate_limited: int = 5,
+        max_wait: float = 10.0,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
         self.pace = pace
         self._max_rate_limited = max_rate_limited
+        self._max_wait = max_wait
         self.sleep = sleep
         self._monotonic = monotonic
         self._last_post: dict[str, float] = {}
@@ -59,6 +63,7 @@ class SlackWebApi:
     def call(self, method: str, **params: Any) -> dict[str, Any]:
         """Call `method`; a 429 is retried after its Retry-After, up to `max_rate_limited` times."""
         channel = params.get("channel")
+        waited = 0.0
         for _ in range(self._max_rate_limited):
             if isinstance(channel, str):
                 self._wait_turn(channel)
@@ -68,6 +73,10 @@ class SlackWebApi:
                 delay = _retry_after(exc)
                 if delay is None:
                     raise _failure(method, exc) from exc
+                if waited + delay > self._max_wait:
+                    reason = f"slack {method}: rate limited for {delay:g}s"
+                    raise NotificationFailed(reason, permanent=False, retry_after=delay) from exc
+                waited += delay
                 self.sleep(delay)
             except SlackClientError as exc:  # connection refused, timeout: Slack may be back soon
                 raise NotificationFailed(f"slack {method}: {type(exc).__name__}", permanent=False) from exc

@@ -63,6 +63,10 @@ class SlackCardUpdater:
 
     def drain(self) -> int:
         """Apply every pending refresh and reply. Returns how many Slack calls failed (left for later)."""
+        with self._store.draining() as our_turn:
+            return self._apply_pending() if our_turn else 0
+
+    def _apply_pending(self) -> int:
         failed = 0
         for refresh in self._store.pending_refreshes():
             failed += not self._attempt(partial(self._refresh, refresh), f"refresh #{refresh.incident_id}")

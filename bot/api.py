@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from bot.bootstrap import Runtime
 from bot.errors import ApiError
 from bot.schemas import ActBy, ErrorOut, IncidentList, IncidentOut, ServiceOut
+from bot.webhooks import MAX_BODY
 from domain.model import IncidentId, IncidentState
 from domain.queries import OPEN_STATES
 
@@ -39,10 +40,28 @@ def require_token(request: Request) -> None:
         )
 
 
+_ACT_ERRORS: dict[int | str, dict[str, object]] = {
+    code: {"model": ErrorOut, "description": text}
+    for code, text in {
+        400: "The body is not JSON",
+        404: "No such incident",
+        409: "The incident is resolved",
+        413: "Body over 1 MiB",
+        422: "`by` is missing or not a person of the config",
+    }.items()
+}
+
+
+async def limit_body(request: Request) -> None:
+    """The webhooks' 1 MiB limit, answered the same way (FastAPI has read the body by now)."""
+    if len(await request.body()) > MAX_BODY:
+        raise ApiError(413, f"body is larger than {MAX_BODY} bytes")
+
+
 router = APIRouter(
     prefix="/api",
     tags=["api"],
-    dependencies=[Depends(require_token)],
+    dependencies=[Depends(require_token), Depends(limit_body)],
     responses={401: {"model": ErrorOut}, 503: {"model": ErrorOut}},
 )
 
@@ -70,7 +89,7 @@ def incident(request: Request, incident_id: int) -> IncidentOut:
 @router.post(
     "/incidents/{incident_id}/acknowledge",
     response_model=IncidentOut,
-    responses={404: {"model": ErrorOut}, 409: {"model": ErrorOut}, 422: {"model": ErrorOut}},
+    responses=_ACT_ERRORS,
 )
 def acknowledge(request: Request, incident_id: int, body: ActBy) -> IncidentOut:
     rt = runtime(request)
@@ -81,7 +100,7 @@ def acknowledge(request: Request, incident_id: int, body: ActBy) -> IncidentOut:
 @router.post(
     "/incidents/{incident_id}/resolve",
     response_model=IncidentOut,
-    responses={404: {"model": ErrorOut}, 409: {"model": ErrorOut}, 422: {"model": ErrorOut}},
+    responses=_ACT_ERRORS,
 )
 def resolve(request: Request, incident_id: int, body: ActBy) -> IncidentOut:
     rt = runtime(request)

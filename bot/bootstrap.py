@@ -12,6 +12,7 @@ from adapters.clock import SystemClock
 from adapters.db import SqlAlchemyUnitOfWork, make_engine, upgrade
 from adapters.db.gauges import SqlGauges
 from adapters.db.inbound_log import SqlInboundMessageLog
+from adapters.db.leadership import Leadership, leadership_for
 from adapters.outbox_relay import ThreadedOutboxRelay
 from adapters.prometheus_metrics import PrometheusMetrics
 from adapters.threaded_timer import ThreadedAckTimer
@@ -47,6 +48,7 @@ class Runtime:
     deliveries: DeliveryReports | None = None
     slack: SlackParts | None = None
     metrics: PrometheusMetrics = field(default_factory=PrometheusMetrics)
+    leadership: Leadership | None = None
     wakeups: ThreadedAckTimer | None = None
 
     def start(self) -> None:
@@ -95,10 +97,11 @@ def bootstrap(
     }
     metrics = PrometheusMetrics()
     metrics.read_at_scrape(SqlGauges(engine).read)
-    policy = DispatchPolicy(bundle_window=settings.bundle_window)
+    policy = DispatchPolicy(bundle_window=settings.bundle_window, lease=settings.outbox_lease)
     dispatcher = Dispatcher(config.catalog, uow, notifiers, clock, policy, metrics=metrics)
-    relay = ThreadedOutboxRelay(dispatcher, clock)
-    timer = timer or ApschedulerAckTimer(engine, sweep_interval=settings.sweep_interval)
+    relay = ThreadedOutboxRelay(dispatcher, clock, channels=notifiers)
+    leadership = leadership_for(engine)
+    timer = timer or ApschedulerAckTimer(engine, settings.sweep_interval, leadership)
     # Storing a wake-up is a transaction of its own: off the alert path (a timer passed in is used as is).
     wakeups = ThreadedAckTimer(timer) if isinstance(timer, ApschedulerAckTimer) else None
     pager = Pager(
@@ -113,5 +116,5 @@ def bootstrap(
     return Runtime(
         settings, config, engine, pager, queries, dispatcher, timer, relay, AlertIntake(pager),
         clock=clock, sms_replies=sms_replies, deliveries=deliveries, slack=slack, metrics=metrics,
-        wakeups=wakeups,
+        leadership=leadership, wakeups=wakeups,
     )  # fmt: skip

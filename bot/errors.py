@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from starlette.exceptions import HTTPException
 
 from bot.intake import IntakeStopped
 from bot.schemas import ErrorOut, FieldError
@@ -34,6 +35,8 @@ def field_errors(exc: ValidationError | RequestValidationError) -> list[FieldErr
     found = []
     for error in exc.errors():
         loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
+        if error.get("type") == "json_invalid":  # its location is an offset into the body, not a field
+            loc = []
         found.append(FieldError(field=".".join(loc) or "(body)", reason=str(error.get("msg", "invalid"))))
     return found
 
@@ -49,6 +52,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
         return _answer(exc.status, exc.message, exc.errors, exc.headers)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        """Starlette's own refusals (unknown path, wrong method, an unreadable body) in our shape."""
+        return _answer(exc.status_code, str(exc.detail), headers=dict(exc.headers or {}))
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:

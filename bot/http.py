@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
-from bot import api, errors, metrics_http, oncall_api, rate_limit, twilio_webhooks, webhooks
+from bot import api, errors, metrics_http, oncall_api, rate_limit, readiness, twilio_webhooks, webhooks
 from bot.bootstrap import Runtime
 from bot.integrations import alertmanager, grafana, pagerduty
 from bot.slack import http as slack_http
@@ -53,6 +53,7 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
     app.include_router(twilio_webhooks.router)
     app.include_router(slack_http.router)
     app.include_router(metrics_http.router)
+    app.include_router(readiness.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

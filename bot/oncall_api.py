@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime, BaseModel
 
 from bot.api import require_token, runtime
-from bot.schemas import ErrorOut
+from bot.errors import ApiError
+from bot.schemas import ErrorOut, FieldError
 from domain.oncall import OnCall, on_call
 
 
@@ -38,7 +39,9 @@ router = APIRouter(
 )
 
 
-@router.get("/oncall", response_model=list[OnCallOut], responses={404: {"model": ErrorOut}})
+@router.get(
+    "/oncall", response_model=list[OnCallOut], responses={404: {"model": ErrorOut}, 422: {"model": ErrorOut}}
+)
 def oncall(
     request: Request,
     rotation: str | None = None,
@@ -47,4 +50,10 @@ def oncall(
 ) -> list[OnCallOut]:
     rt = runtime(request)
     when = at or (rt.clock.now() if rt.clock else datetime.now(UTC))
-    return [OnCallOut.of(v) for v in on_call(rt.config.catalog, when.astimezone(UTC), rotation, handoffs)]
+    try:
+        when = when.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is a valid timestamp with no UTC equivalent
+        raise ApiError(
+            422, "invalid request", [FieldError(field="at", reason="out of range in UTC")]
+        ) from None
+    return [OnCallOut.of(v) for v in on_call(rt.config.catalog, when, rotation, handoffs)]

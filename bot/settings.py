@@ -49,6 +49,7 @@ class Settings:
     api_token: str | None = field(default=None, repr=False)
     bundle_window: timedelta = timedelta(seconds=1)
     sweep_interval: timedelta = timedelta(seconds=2)
+    outbox_lease: timedelta = timedelta(seconds=60)
     log_format: str = "console"
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = field(default=None, repr=False)
@@ -78,6 +79,7 @@ class Settings:
                 api_token=env.get("PAGER_API_TOKEN") or None,
                 bundle_window=_duration(env, "PAGER_BUNDLE_WINDOW", "1s"),
                 sweep_interval=_duration(env, "PAGER_SWEEP_INTERVAL", "2s"),
+                outbox_lease=_duration(env, "PAGER_OUTBOX_LEASE", "60s"),
                 log_format=_choice(env, "PAGER_LOG_FORMAT", ("console", "json")),
                 **channel_settings(env),
                 slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,

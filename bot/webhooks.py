@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import json
 from collections.abc import Mapping
+from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
@@ -64,9 +65,21 @@ async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
 
 def parse_json(body: bytes) -> object:
     try:
-        return json.loads(body)
+        return without_nul(json.loads(body))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ApiError(400, f"body is not valid JSON: {exc}") from None
+
+
+def without_nul(node: Any) -> Any:
+    """`node` with every U+0000 in its strings and keys made U+FFFD: PostgreSQL cannot store it, and a
+    monitor's stray NUL must not cost a page."""
+    if isinstance(node, str):
+        return node.replace("\x00", "\ufffd")
+    if isinstance(node, dict):
+        return {without_nul(key): without_nul(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [without_nul(item) for item in node]
+    return node
 
 
 @router.post(

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from domain import events
 from domain.errors import NotificationFailed
-from domain.fallthrough import Delivery, fall_through
-from domain.model import Catalog, Channel, ServiceId
+from domain.fallthrough import Delivery, fall_through, record_if_unreached
+from domain.model import Catalog, Channel, IncidentState, ServiceId
 from domain.ports import (
     Batch,
     Clock,
@@ -28,6 +28,9 @@ from domain.ports import (
 class DispatchPolicy:
     bundle_window: timedelta = timedelta(seconds=1)
     lease: timedelta = timedelta(seconds=60)
+    # The longest a notifier may take over one send (its timeouts and quick retries added up). A send
+    # starts only with this much lease left, so it ends before another sender may re-claim the page.
+    send_budget: timedelta = timedelta(seconds=45)
     first_retry: timedelta = timedelta(seconds=2)
     max_retry: timedelta = timedelta(seconds=60)
 
@@ -61,31 +64,55 @@ class Dispatcher:
         self.policy = policy or DispatchPolicy()
         self._metrics = metrics or NoMetrics()
 
-    def dispatch_due(self) -> int:
-        """Send everything due now. Returns how many pages were attempted."""
+    def dispatch_due(self, channel: Channel | None = None) -> int:
+        """Send everything due now (on `channel` only, if given). Returns how many pages were claimed."""
         now = self._clock.now()
         window = self.policy.bundle_window.total_seconds()
+        lease = now + self.policy.lease
         with self._uow() as uow:
-            batches = uow.outbox.claim(now, window, lease_until=now + self.policy.lease)
+            batches = uow.outbox.claim(now, window, lease_until=lease, channel=channel)
             uow.commit()
         for batch in batches:
-            self._deliver(batch)
+            held = self._hold(batch, lease)
+            if held is not None and (owed := self._still_owed(held[0])) is not None:
+                self._deliver(owed, held[1])
         return len(batches)
 
-    def next_due(self) -> datetime | None:
+    def next_due(self, channel: Channel | None = None) -> datetime | None:
         with self._uow() as uow:
-            return uow.outbox.next_due(self.policy.bundle_window.total_seconds())
+            return uow.outbox.next_due(self.policy.bundle_window.total_seconds(), channel)
 
-    def _deliver(self, batch: Batch) -> None:
+    def _hold(self, batch: Batch, lease: datetime) -> tuple[Batch, datetime] | None:
+        """The batch (and its lease) if it may still be sent: pages sent before it on a slow channel
+        may have eaten its lease, so it is renewed first, and what was cancelled meanwhile dropped."""
+        now = self._clock.now()
+        if lease - now >= self.policy.send_budget:
+            return batch, lease
+        renewed_lease = now + self.policy.lease
+        with self._uow() as uow:
+            held = set(uow.outbox.renew([c.id for c in batch.messages], lease, renewed_lease))
+            uow.commit()
+        messages = tuple(c for c in batch.messages if c.id in held)
+        return (Batch(batch.channel, batch.address, messages), renewed_lease) if messages else None
+
+    def _still_owed(self, batch: Batch) -> Batch | None:
+        """The batch less the incidents acknowledged or resolved since it was claimed (which cancelled
+        their messages); None when nothing is left. Earlier sends of the pass may have taken seconds."""
+        with self._uow() as uow:
+            incidents = [uow.incidents.get(i) for i in {c.message.incident_id for c in batch.messages}]
+        waiting = {i.id for i in incidents if i is not None and i.state is IncidentState.TRIGGERED}
+        owed = tuple(c for c in batch.messages if c.message.incident_id in waiting)
+        return replace(batch, messages=owed) if owed else None
+
+    def _deliver(self, batch: Batch, lease: datetime) -> None:
         page = self._page(batch)
         try:
             self._notifiers[batch.channel].send(page)
         except NotificationFailed as failure:
-            self._record_failure(batch, failure)
+            self._record_failure(batch, lease, failure)
         except Exception as exc:  # a notifier bug must not lose the page: retry it like an outage
-            self._record_failure(
-                batch, NotificationFailed(f"unexpected {type(exc).__name__}", permanent=False)
-            )
+            unexpected = NotificationFailed(f"unexpected {type(exc).__name__}", permanent=False)
+            self._record_failure(batch, lease, unexpected)
         else:
             self._record_success(batch)
 
@@ -126,12 +153,16 @@ class Dispatcher:
             uow.commit()
         self._metrics.notified(batch.channel, NotificationOutcome.SENT)
 
-    def _record_failure(self, batch: Batch, failure: NotificationFailed) -> None:
+    def _record_failure(self, batch: Batch, lease: datetime, failure: NotificationFailed) -> None:
         now = self._clock.now()
-        attempts = max(c.attempts for c in batch.messages) + 1
-        retry_at = None if failure.permanent else now + self.policy.retry_delay(attempts)
+        retry_at = None if failure.permanent else now + self._retry_delay(batch, failure)
         with self._uow() as uow:
-            uow.outbox.mark_failed([c.id for c in batch.messages], failure.reason, retry_at)
+            if failure.permanent:
+                # Serializes with the other channels' outcomes for the same step, so the last
+                # failure of a level sees every other one and records the level unreached.
+                for service_id in sorted({c.message.service_id for c in batch.messages}):
+                    uow.services.lock(service_id)
+            uow.outbox.mark_failed([c.id for c in batch.messages], failure.reason, retry_at, lease)
             for c in batch.messages:
                 m = c.message
                 uow.timeline.append(
@@ -154,12 +185,23 @@ class Dispatcher:
             uow.commit()
         self._metrics.notified(batch.channel, outcome)
 
+    def _retry_delay(self, batch: Batch, failure: NotificationFailed) -> timedelta:
+        """Our backoff, or longer if the provider asked for more (a 429's Retry-After)."""
+        attempts = max(c.attempts for c in batch.messages) + 1
+        backoff = self.policy.retry_delay(attempts)
+        asked = timedelta(seconds=failure.retry_after or 0)
+        return max(backoff, asked)
+
     def _fall_through(self, uow: UnitOfWork, batch: Batch, reason: str, now: datetime) -> bool:
-        """A permanent failure pages each person's next contact method instead (see fallthrough.py).
+        """A permanent failure pages each person's next contact method instead (see fallthrough.py);
+        with none left and nothing else of the level under way, the level is recorded unreached.
         True when some next contact method was queued."""
         queued = False
         for c in batch.messages:
             m = c.message
             failed = Delivery(m.incident_id, m.level, m.round, m.channel, m.address)
-            queued |= fall_through(uow, self._catalog, failed, m.target, reason, now) is not None
+            if fall_through(uow, self._catalog, failed, m.target, reason, now) is not None:
+                queued = True
+            else:
+                record_if_unreached(uow, failed, reason, now)
         return queued

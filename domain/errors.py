@@ -58,9 +58,11 @@ class NotificationFailed(Exception):
     """Raised by a notifier when a message could not be delivered.
 
     `permanent` says whether retrying can help: an invalid number is permanent, a 503 is not.
+    `retry_after` is how many seconds the provider asked us to wait (a 429's Retry-After), if it said.
     """
 
-    def __init__(self, reason: str, *, permanent: bool) -> None:
+    def __init__(self, reason: str, *, permanent: bool, retry_after: float | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
+        self.retry_after = retry_after

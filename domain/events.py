@@ -93,6 +93,19 @@ class DeliveryReported(Event):
 
 
 @dataclass(frozen=True)
+class LevelUnreached(Event):
+    """Every message of a level failed for good and nothing was left to fall through to.
+
+    Nobody was reached; the level's acknowledgement deadline still stands, so the next level is
+    paged when it passes, as if the level had been paged and ignored.
+    """
+
+    level: int
+    round: int
+    reason: str
+
+
+@dataclass(frozen=True)
 class IncidentAcknowledged(Event):
     by: str
 
@@ -124,5 +137,6 @@ ALL: dict[str, type[Event]] = {
         EscalationExhausted,
         FellThrough,
         DeliveryReported,
+        LevelUnreached,
     )
 }

@@ -77,6 +77,21 @@ def fall_through(
     return None
 
 
+def record_if_unreached(uow: UnitOfWork, failed: Delivery, reason: str, now: datetime) -> bool:
+    """Record LevelUnreached when nothing of the failed delivery's step is waiting, in flight or sent,
+    and the incident still waits for that step. The deadline is left alone: escalation stays on time.
+
+    Callers hold the service's lock, so of two last failures of one level only the later records it.
+    """
+    incident = uow.incidents.get(failed.incident_id)
+    if incident is None or not incident.awaits(Step(failed.level - 1, failed.round)):
+        return False
+    if uow.outbox.reaching(failed.incident_id, failed.level, failed.round):
+        return False
+    uow.timeline.append(incident.id, events.LevelUnreached(now, failed.level, failed.round, reason))
+    return True
+
+
 class DeliveryReports:
     """What a provider reports after accepting a message: recorded, and an undelivered one falls through."""
 

@@ -137,24 +137,41 @@ class Outbox(Protocol):
         one of those is then final, never retried after the ack."""
         ...
 
-    def claim(self, now: datetime, bundle_window_s: float, lease_until: datetime) -> list[Batch]:
-        """Claim what is due, grouped by address, until `lease_until`.
+    def claim(
+        self, now: datetime, bundle_window_s: float, lease_until: datetime, channel: Channel | None = None
+    ) -> list[Batch]:
+        """Claim what is due, grouped by address, until `lease_until` (on `channel` only, if given).
 
         An address is due when its oldest pending message is `bundle_window_s` old; then all its
         pending messages are claimed together. Messages whose lease ran out (a sender that died)
         are pending again. Safe to call from several processes at once: nothing is claimed twice.
+        `lease_until` is also the claim's token: a later claim of the same rows has another one.
         """
         ...
 
-    def mark_sent(self, ids: Sequence[int], at: datetime) -> None: ...
-
-    def mark_failed(self, ids: Sequence[int], reason: str, retry_at: datetime | None) -> None:
-        """Record a failed attempt of claimed messages: retry at `retry_at`, or give up for good when
-        it is None. Messages cancelled meanwhile stay cancelled."""
+    def renew(self, ids: Sequence[int], lease: datetime, until: datetime) -> list[int]:
+        """Extend to `until` the lease of those messages still held under `lease` (neither re-claimed
+        after it ran out nor cancelled). Returns their ids: only those may be sent."""
         ...
 
-    def next_due(self, bundle_window_s: float) -> datetime | None:
-        """When the next claim could find something (None: nothing pending)."""
+    def mark_sent(self, ids: Sequence[int], at: datetime) -> None:
+        """Record that the provider accepted the messages, whoever holds them now: they were sent, so
+        nobody may send them again (a lapsed lease notwithstanding)."""
+        ...
+
+    def mark_failed(self, ids: Sequence[int], reason: str, retry_at: datetime | None, lease: datetime) -> int:
+        """Record a failed attempt of messages claimed under `lease`: retry at `retry_at`, or give up
+        for good when it is None. Messages cancelled or re-claimed meanwhile are left alone.
+        Returns how many were recorded."""
+        ...
+
+    def next_due(self, bundle_window_s: float, channel: Channel | None = None) -> datetime | None:
+        """When the next claim (on `channel`, if given) could find something: a bundle window ending,
+        a retry falling due or a lease running out. None: nothing is waiting."""
+        ...
+
+    def reaching(self, incident_id: IncidentId, level: int, round: int) -> bool:
+        """Whether some message of that step is still waiting, in flight or was sent."""
         ...
 
     def backlog(self) -> int:

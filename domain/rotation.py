@@ -56,11 +56,18 @@ class Rotation:
         if at < self.start:
             return None
         index = int((at - self.start) / self.shift)
-        while self.handoff(index) > at:
+        while (begins := self._handoff_in_range(index)) is None or begins > at:
             index -= 1
-        while self.handoff(index + 1) <= at:
+        while (begins := self._handoff_in_range(index + 1)) is not None and begins <= at:
             index += 1
         return index
+
+    def _handoff_in_range(self, index: int) -> datetime | None:
+        """`handoff(index)`, or None for a handoff after year 9999, which datetime cannot represent."""
+        try:
+            return self.handoff(index)
+        except OverflowError:
+            return None
 
     def on_call(self, at: datetime) -> str | None:
         """Who holds the pager at `at`: the last override covering it, else the member whose shift it is
@@ -75,7 +82,10 @@ class Rotation:
         """The next `count` changes of who is on call after `after`, shift handoffs and overrides alike."""
         index = self.shift_index(after)
         first = 0 if index is None else index + 1
-        moments = {self.handoff(first + n) for n in range(count)}
+        wanted = (self._handoff_in_range(n) for n in range(first, first + count))
+        moments = {moment for moment in wanted if moment is not None}
+        if not moments:  # none asked for, or none before the end of datetime's range
+            return []
         horizon = max(moments)
         for override in self.overrides:
             moments |= {m for m in (override.start, override.end) if after < m <= horizon}

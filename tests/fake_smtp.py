@@ -1,8 +1,10 @@
-"""A real in-process SMTP server (aiosmtpd) that keeps every mail and can refuse recipients on demand."""
+"""A real in-process SMTP server (aiosmtpd) that keeps every mail and can refuse recipients, fail or stall."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,16 +21,29 @@ class FakeSmtp:
     host: str = "127.0.0.1"
     port: int = 0
     mails: list[Message] = field(default_factory=list)
+    accepted_at: list[float] = field(default_factory=list)  # time.monotonic() of each of `mails`
     refuse_next: list[str] = field(default_factory=list)
+    # While set, every recipient gets this answer (`451 4.3.0 try later`, say): an outage.
+    outage: str | None = None
+    # While set, every mail stalls this many seconds at DATA and is then refused, not kept: a hang.
+    stall: float = 0.0
+    attempts: int = 0
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        self.attempts += 1
         if self.refuse_next:
             return self.refuse_next.pop(0)
+        if self.outage:
+            return self.outage
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.stall:
+            await asyncio.sleep(self.stall)
+            return "451 4.3.0 timed out"
         self.mails.append(message_from_bytes(envelope.content))
+        self.accepted_at.append(time.monotonic())
         return "250 Message accepted"
 
 

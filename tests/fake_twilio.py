@@ -30,14 +30,41 @@ class Answer:
 class FakeTwilio:
     url: str = ""
     messages: list[dict[str, str]] = field(default_factory=list)
+    accepted_at: list[float] = field(default_factory=list)  # time.monotonic() of each of `messages`
     attempts: int = 0
     script: list[Answer] = field(default_factory=list)
+    outage: Answer | None = None
+    stalled: int = 0  # requests being held right now by an answer with a delay
     lock: threading.Lock = field(default_factory=threading.Lock)
+    _released: threading.Event = field(default_factory=threading.Event)
 
     def answer_next(self, *answers: Answer) -> None:
         """The next posts get these answers, in order; after them every post succeeds with 201."""
         with self.lock:
             self.script.extend(answers)
+
+    def start_outage(self, answer: Answer) -> None:
+        """Every post gets `answer` (once the script is used up) until `end_outage`."""
+        with self.lock:
+            self.outage = answer
+
+    def end_outage(self) -> None:
+        """Back to normal; requests being held are answered (with the outage's error) now."""
+        with self.lock:
+            self.outage = None
+            self._released.set()
+            self._released = threading.Event()
+
+    def stall(self, seconds: float) -> None:
+        """Hold a request this long: a provider that hangs, for the sender's timeout."""
+        with self.lock:
+            self.stalled += 1
+            released = self._released
+        try:
+            released.wait(seconds)
+        finally:
+            with self.lock:
+                self.stalled -= 1
 
     def bodies(self) -> list[str]:
         return [m["Body"] for m in self.messages]
@@ -45,9 +72,10 @@ class FakeTwilio:
     def _handle(self, path: str, form: dict[str, str]) -> tuple[int, dict[str, object], float]:
         with self.lock:
             self.attempts += 1
-            answer = self.script.pop(0) if self.script else Answer(201)
+            answer = self.script.pop(0) if self.script else (self.outage or Answer(201))
             if answer.status == 201 and path.endswith("/Messages.json"):
                 self.messages.append(form)
+                self.accepted_at.append(time.monotonic())
         if answer.status == 201:
             sid = f"SM{len(self.messages):032x}"
             return 201, {"sid": sid, "status": "queued", "to": form.get("To"), "body": form.get("Body")}, 0.0
@@ -66,7 +94,7 @@ def _handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
             form = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
             status, body, delay = fake._handle(self.path, form)
             if delay:
-                time.sleep(delay)  # a stalled provider, for the sender's timeout
+                fake.stall(delay)
             data = json.dumps(body).encode()
             try:
                 self.send_response(status)

@@ -224,12 +224,15 @@ class _Outbox:
             r.status = "cancelled"
         return len(rows)
 
-    def claim(self, now: datetime, bundle_window_s: float, lease_until: datetime) -> list[Batch]:
+    def claim(
+        self, now: datetime, bundle_window_s: float, lease_until: datetime, channel: Channel | None = None
+    ) -> list[Batch]:
         for r in self.s.outbox:
             if r.status == "sending" and r.lease_until is not None and r.lease_until <= now:
-                r.status = "pending"
+                r.status, r.lease_until = "pending", None
         window = timedelta(seconds=bundle_window_s)
         ready = [r for r in self._pending() if r.not_before is None or r.not_before <= now]
+        ready = [r for r in ready if channel is None or r.message.channel == channel]
         groups: dict[tuple[Channel, str], list[_Row]] = {}
         for r in ready:
             groups.setdefault((r.message.channel, r.message.address), []).append(r)
@@ -243,23 +246,38 @@ class _Outbox:
             batches.append(Batch(channel, address, claimed))
         return batches
 
+    def renew(self, ids: Sequence[int], lease: datetime, until: datetime) -> list[int]:
+        held = [r for r in self._rows(ids) if r.status == "sending" and r.lease_until == lease]
+        for r in held:
+            r.lease_until = until
+        return sorted(r.id for r in held)
+
     def mark_sent(self, ids: Sequence[int], at: datetime) -> None:
         for r in self._rows(ids):
-            r.status = "sent"
+            r.status, r.lease_until = "sent", None
 
-    def mark_failed(self, ids: Sequence[int], reason: str, retry_at: datetime | None) -> None:
-        for r in self._rows(ids):
-            if r.status != "sending":
-                continue
+    def mark_failed(self, ids: Sequence[int], reason: str, retry_at: datetime | None, lease: datetime) -> int:
+        held = [r for r in self._rows(ids) if r.status == "sending" and r.lease_until == lease]
+        for r in held:
             r.attempts += 1
             r.last_error = reason
             r.status = "pending" if retry_at is not None else "failed"
-            r.not_before = retry_at
+            r.not_before, r.lease_until = retry_at, None
+        return len(held)
 
-    def next_due(self, bundle_window_s: float) -> datetime | None:
+    def next_due(self, bundle_window_s: float, channel: Channel | None = None) -> datetime | None:
         window = timedelta(seconds=bundle_window_s)
-        times = [r.not_before or r.message.created_at + window for r in self._pending()]
-        return min(times, default=None)
+        rows = [r for r in self.s.outbox if channel is None or r.message.channel == channel]
+        waiting = [r.not_before or r.message.created_at + window for r in rows if r.status == "pending"]
+        leases = [r.lease_until for r in rows if r.status == "sending" and r.lease_until is not None]
+        return min(waiting + leases, default=None)
+
+    def reaching(self, incident_id: IncidentId, level: int, round: int) -> bool:
+        return any(
+            (r.message.incident_id, r.message.level, r.message.round) == (incident_id, level, round)
+            and r.status in ("pending", "sending", "sent")
+            for r in self.s.outbox
+        )
 
     def backlog(self) -> int:
         return len(self._pending())

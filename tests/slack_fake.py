@@ -25,12 +25,14 @@ class _Failure:
     status: int
     retry_after: int | None
     error: str
+    delay: float = 0.0
 
 
 @dataclass
 class FakeSlackState:
     calls: list[Call] = field(default_factory=list)
     failures: dict[str, list[_Failure]] = field(default_factory=dict)
+    outages: dict[str, _Failure] = field(default_factory=dict)
     next_ts: int = 1
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -39,12 +41,16 @@ class FakeSlack:
     """Records every Web API call (`/api/<method>`) and response_url post (`/respond/<id>`).
 
     `fail_next(method, 429, retry_after=1)` or `fail_next(method, 500)` makes the next call of that
-    method fail so; calls that failed are recorded under `failed`.
+    method fail so; calls that failed are recorded under `failed` (and when, under `failed_at`).
+    `start_outage(method, ...)` makes every call of it fail so (after `delay` seconds: a hang) until
+    `end_outage(method)`.
     """
 
     def __init__(self) -> None:
         self.state = FakeSlackState()
+        self.called_at: list[float] = []  # time.monotonic() of each of `state.calls`
         self.failed: list[Call] = []
+        self.failed_at: list[float] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -72,19 +78,36 @@ class FakeSlack:
         failure = _Failure(status, retry_after, error or ("ratelimited" if status == 429 else "fatal_error"))
         self.state.failures.setdefault(method, []).append(failure)
 
+    def start_outage(
+        self, method: str, status: int, retry_after: int | None = None, error: str = "", delay: float = 0.0
+    ) -> None:
+        error = error or ("ratelimited" if status == 429 else "fatal_error")
+        failure = _Failure(status, retry_after, error, delay)
+        with self.state.lock:
+            self.state.outages[method] = failure
+
+    def end_outage(self, method: str) -> None:
+        with self.state.lock:
+            self.state.outages.pop(method, None)
+
     def calls(self, method: str) -> list[dict[str, Any]]:
         return [c.params for c in self.state.calls if c.method == method]
 
-    def answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+    def answer(
+        self, method: str, params: dict[str, Any]
+    ) -> tuple[int, dict[str, str], dict[str, Any], float]:
+        """(status, headers, body, seconds to stall before answering) for one call."""
         with self.state.lock:
             pending = self.state.failures.get(method)
-            if pending:
-                failure = pending.pop(0)
+            failure = pending.pop(0) if pending else self.state.outages.get(method)
+            if failure is not None:
                 self.failed.append(Call(method, params))
+                self.failed_at.append(time.monotonic())
                 headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
-                return failure.status, headers, {"ok": False, "error": failure.error}
+                return failure.status, headers, {"ok": False, "error": failure.error}, failure.delay
             self.state.calls.append(Call(method, params))
-            return 200, {}, self._success(method, params)
+            self.called_at.append(time.monotonic())
+            return 200, {}, self._success(method, params), 0.0
 
     def _success(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "chat.postMessage":
@@ -116,14 +139,19 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             method = path.removeprefix("/api/") if path.startswith("/api/") else "response_url"
             if method == "response_url":
                 params["_url"] = path
-            status, headers, body = fake.answer(method, params)
+            status, headers, body, delay = fake.answer(method, params)
+            if delay:
+                time.sleep(delay)  # a stalled Slack, for the client's timeout
             data = json.dumps(body).encode()
-            self.send_response(status)
-            for name, value in {**headers, "Content-Type": "application/json"}.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.send_response(status)
+                for name, value in {**headers, "Content-Type": "application/json"}.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up on a stalled answer
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

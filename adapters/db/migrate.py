@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 _SCRIPTS = Path(__file__).resolve().parent / "migrations"
 # Any constant will do: it only has to be the same for every process migrating this database.
@@ -21,12 +21,17 @@ FOREIGN_TABLES = frozenset({"apscheduler_jobs"})
 def upgrade(engine: Engine) -> None:
     """Apply every migration the database lacks, in one transaction. Safe to repeat or run concurrently."""
     with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            # Two processes starting at once would both try to create the tables; the second waits.
-            conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
+        hold_schema_lock(conn)
         config = _config()
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
+
+
+def hold_schema_lock(conn: Connection) -> None:
+    """Until the transaction ends, be the only process changing the schema. Two processes starting at
+    once would both try to create the same tables, and collide in PostgreSQL's catalog; the second waits."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
 
 
 def is_current(engine: Engine) -> bool:

@@ -50,9 +50,11 @@ class SqlOutbox:
         )
         return self._conn.execute(query).rowcount
 
-    def claim(self, now: datetime, bundle_window_s: float, lease_until: datetime) -> list[Batch]:
+    def claim(
+        self, now: datetime, bundle_window_s: float, lease_until: datetime, channel: Channel | None = None
+    ) -> list[Batch]:
         """Lease every ready message of each address whose oldest ready message is a window old."""
-        addresses = self._lock_addresses(now)
+        addresses = self._lock_addresses(now, channel)
         if not addresses:
             return []
         self._release_expired(now, addresses)
@@ -66,16 +68,25 @@ class SqlOutbox:
         )
         return _batches(rows)
 
+    def renew(self, ids: Sequence[int], lease: datetime, until: datetime) -> list[int]:
+        query = (
+            update(outbox)
+            .where(outbox.c.id.in_(list(ids)), _held_under(lease))
+            .values(lease_until=until)
+            .returning(outbox.c.id)
+        )
+        return sorted(row.id for row in self._conn.execute(query))
+
     def mark_sent(self, ids: Sequence[int], at: datetime) -> None:
         query = update(outbox).where(outbox.c.id.in_(list(ids)))
         self._conn.execute(query.values(status=OutboxStatus.SENT.value, sent_at=at, lease_until=None))
 
-    def mark_failed(self, ids: Sequence[int], reason: str, retry_at: datetime | None) -> None:
+    def mark_failed(self, ids: Sequence[int], reason: str, retry_at: datetime | None, lease: datetime) -> int:
         status = OutboxStatus.FAILED if retry_at is None else OutboxStatus.PENDING
-        # A message cancelled while it was being sent stays cancelled: no retry after an ack.
-        in_flight = outbox.c.status == OutboxStatus.SENDING.value
-        query = update(outbox).where(outbox.c.id.in_(list(ids)), in_flight)
-        self._conn.execute(
+        # Only under our own lease: a message cancelled meanwhile stays cancelled (no retry after an
+        # ack), and one another sender re-claimed after our lease ran out is that sender's to record.
+        query = update(outbox).where(outbox.c.id.in_(list(ids)), _held_under(lease))
+        return self._conn.execute(
             query.values(
                 status=status.value,
                 attempts=outbox.c.attempts + 1,
@@ -83,25 +94,37 @@ class SqlOutbox:
                 not_before=retry_at,
                 lease_until=None,
             )
-        )
+        ).rowcount
 
-    def next_due(self, bundle_window_s: float) -> datetime | None:
-        """The earliest retry time or end of bundle window among pending messages."""
+    def next_due(self, bundle_window_s: float, channel: Channel | None = None) -> datetime | None:
+        """The earliest end of a bundle window, retry time or lease expiry."""
         pending = outbox.c.status == OutboxStatus.PENDING.value
+        sending = outbox.c.status == OutboxStatus.SENDING.value
         query = select(
-            func.min(outbox.c.not_before).filter(outbox.c.not_before.is_not(None)),
-            func.min(outbox.c.created_at).filter(outbox.c.not_before.is_(None)),
-        ).where(pending)
-        retry_at, oldest_new = self._conn.execute(query).one()
+            func.min(outbox.c.not_before).filter(pending, outbox.c.not_before.is_not(None)),
+            func.min(outbox.c.created_at).filter(pending, outbox.c.not_before.is_(None)),
+            func.min(outbox.c.lease_until).filter(sending),
+        ).where(or_(pending, sending), *_on(channel))
+        retry_at, oldest_new, lease_ends = self._conn.execute(query).one()
         window = timedelta(seconds=bundle_window_s)
-        candidates = [retry_at, None if oldest_new is None else oldest_new + window]
+        candidates = [retry_at, None if oldest_new is None else oldest_new + window, lease_ends]
         return min((c for c in candidates if c is not None), default=None)
+
+    def reaching(self, incident_id: IncidentId, level: int, round: int) -> bool:
+        alive = [OutboxStatus.PENDING.value, OutboxStatus.SENDING.value, OutboxStatus.SENT.value]
+        query = select(outbox.c.id).where(
+            outbox.c.incident_id == incident_id,
+            outbox.c.level == level,
+            outbox.c.round == round,
+            outbox.c.status.in_(alive),
+        )
+        return self._conn.execute(query.limit(1)).first() is not None
 
     def backlog(self) -> int:
         query = select(func.count()).where(outbox.c.status == OutboxStatus.PENDING.value)
         return int(self._conn.execute(query).scalar_one())
 
-    def _lock_addresses(self, now: datetime) -> list[tuple[str, str]]:
+    def _lock_addresses(self, now: datetime, channel: Channel | None) -> list[tuple[str, str]]:
         """The addresses with something to claim that this transaction now claims alone.
 
         Row locks alone would let two claimers split an address's messages into two pages, so on
@@ -109,7 +132,11 @@ class SqlOutbox:
         SQLite, BEGIN IMMEDIATE already made this transaction the only writer.
         """
         expired = and_(outbox.c.status == OutboxStatus.SENDING.value, outbox.c.lease_until <= now)
-        candidates = select(outbox.c.channel, outbox.c.address).where(or_(_ready(now), expired)).distinct()
+        candidates = (
+            select(outbox.c.channel, outbox.c.address)
+            .where(or_(_ready(now), expired), *_on(channel))
+            .distinct()
+        )
         if self._conn.dialect.name != "postgresql":
             return [(row.channel, row.address) for row in self._conn.execute(candidates)]
         found = candidates.subquery()
@@ -154,6 +181,14 @@ class SqlOutbox:
             .with_for_update(skip_locked=True)
         )
         return list(self._conn.execute(query))
+
+
+def _on(channel: Channel | None) -> list[ColumnElement[bool]]:
+    return [] if channel is None else [outbox.c.channel == channel.value]
+
+
+def _held_under(lease: datetime) -> ColumnElement[bool]:
+    return and_(outbox.c.status == OutboxStatus.SENDING.value, outbox.c.lease_until == lease)
 
 
 def _at(addresses: list[tuple[str, str]]) -> ColumnElement[bool]:

@@ -28,6 +28,9 @@ from domain.model import (
     Step,
 )
 
+# The incident id column is a 32-bit INTEGER on PostgreSQL: no row has a larger id.
+MAX_INCIDENT_ID = 2**31 - 1
+
 
 def insert_ignoring_duplicates(conn: Connection, table: Table, keys: Sequence[str]) -> Insert:
     """INSERT ... ON CONFLICT (keys) DO NOTHING, in the connection's dialect."""
@@ -151,6 +154,8 @@ class SqlIncidentRepository:
         self._append_events(incident)
 
     def get(self, incident_id: IncidentId) -> Incident | None:
+        if not 0 < incident_id <= MAX_INCIDENT_ID:  # an id typed by someone; SQLite cannot even bind 2**64
+            return None
         self.flush()
         row = self._conn.execute(select(incidents).where(incidents.c.id == incident_id)).first()
         return None if row is None else _incident(row)

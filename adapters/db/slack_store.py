@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, delete, func, select, update
 
 from adapters.db.repositories import insert_ignoring_duplicates
 from adapters.db.tables import slack_card_refreshes, slack_messages, slack_thread_replies
 from domain.model import IncidentId
+
+# Any constant no other advisory lock in the database uses.
+_DRAIN_LOCK = 0x736C61636B
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,17 @@ class SqlSlackStore:
             ]
             if rows:
                 conn.execute(slack_thread_replies.insert(), rows)
+
+    @contextmanager
+    def draining(self) -> Iterator[bool]:
+        """Whether this process may work through the pending updates now. Replicas on one PostgreSQL
+        take turns: two draining at once would each post the same thread reply. A replica that
+        finds the turn taken leaves its work to the one draining, or to the next poll."""
+        if self._engine.dialect.name != "postgresql":
+            yield True  # SQLite: one process
+            return
+        with self._engine.connect() as conn, conn.begin():
+            yield bool(conn.execute(select(func.pg_try_advisory_xact_lock(_DRAIN_LOCK))).scalar_one())
 
     def pending_refreshes(self, limit: int = 100) -> list[Refresh]:
         c = slack_card_refreshes.c

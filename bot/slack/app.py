@@ -9,6 +9,7 @@ import structlog
 from slack_bolt import App, BoltResponse, Respond
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
 
 from adapters.slack_card import CardItem, state_line
 from bot.slack import actions, commands, home
@@ -67,9 +68,13 @@ def tell(body: dict[str, Any], respond: Respond, client: WebClient, text: str) -
     """An ephemeral answer where the request came from; a DM from the App Home, which has neither."""
     user = (body.get("user") or {}).get("id") or body.get("user_id")
     channel = (body.get("channel") or {}).get("id") or body.get("channel_id")
-    if body.get("response_url"):
-        respond(text=text, response_type="ephemeral", replace_original=False)
-    elif channel and user:
-        client.chat_postEphemeral(channel=channel, user=user, text=text)
-    elif user:
-        client.chat_postMessage(channel=user, text=text)
+    try:
+        if body.get("response_url"):
+            respond(text=text, response_type="ephemeral", replace_original=False)
+        elif channel and user:
+            client.chat_postEphemeral(channel=channel, user=user, text=text)
+        elif user:
+            client.chat_postMessage(channel=user, text=text)
+    # The request was handled; only its answer is lost. Raising here would make Slack see a 500.
+    except (OSError, ValueError, SlackClientError) as exc:
+        _log.warning("slack answer not delivered", error=type(exc).__name__, detail=str(exc))

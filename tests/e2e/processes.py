@@ -52,13 +52,27 @@ class Server:
         self.runs: list[tuple[subprocess.Popen[bytes], Path]] = []
 
     def start(self) -> None:
+        self.spawn()
+        wait_for(self.healthy, 30, "the server to answer /healthz")
+
+    def spawn(self) -> None:
+        """Start the process without waiting for it to answer."""
         log = self.workdir / f"run{len(self.runs)}.log"
         with log.open("wb") as out:
             process = subprocess.Popen(
                 self.command, cwd=self.workdir, env=self.env, stdout=out, stderr=subprocess.STDOUT
             )
         self.runs.append((process, log))
-        wait_for(self.healthy, 30, "the server to answer /healthz")
+
+    @property
+    def running(self) -> bool:
+        return bool(self.runs) and self.runs[-1][0].poll() is None
+
+    def readiness(self) -> tuple[int, dict[str, Any]]:
+        """`GET /readyz`: its status code and body."""
+        answer = httpx2.get(f"{self.url}/readyz", timeout=5)
+        body: dict[str, Any] = answer.json()
+        return answer.status_code, body
 
     def healthy(self) -> bool:
         if self.runs and self.runs[-1][0].poll() is not None:
@@ -80,6 +94,12 @@ class Server:
         process.send_signal(signal.SIGKILL)
         process.wait(10)
 
+    def terminate(self) -> int:
+        """SIGTERM, as an orchestrator stops a replica; returns the exit code."""
+        process = self.runs[-1][0]
+        process.send_signal(signal.SIGTERM)
+        return process.wait(30)
+
     def stop(self) -> None:
         for process, _ in self.runs:
             if process.poll() is None:
@@ -88,3 +108,32 @@ class Server:
                     process.wait(15)
                 except subprocess.TimeoutExpired:
                     process.kill()
+
+
+class Replicas:
+    """Several `pager serve` processes on one database, each in a directory (and on a port) of its own."""
+
+    def __init__(self, root: Path, count: int, env: dict[str, str], config_text: str) -> None:
+        self.servers: list[Server] = []
+        for i in range(count):
+            home = root / f"replica{i}"
+            home.mkdir()
+            self.servers.append(Server(home, env, config_text))
+
+    def start(self) -> None:
+        for server in self.servers:
+            server.spawn()
+        for server in self.servers:
+            wait_for(server.healthy, 30, f"{server.url} to answer /healthz")
+
+    def leaders(self) -> list[Server]:
+        """The running replicas that say (in /readyz) they run the escalation timer."""
+        return [s for s in self.servers if s.running and s.readiness()[1]["leading"]]
+
+    def leader(self, timeout: float = 15) -> Server:
+        wait_for(lambda: len(self.leaders()) == 1, timeout, "exactly one replica to lead")
+        return self.leaders()[0]
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.stop()

@@ -115,6 +115,27 @@ def test_an_old_timestamp_is_refused_as_a_replay(signed: Harness) -> None:
 
     assert response.status_code == 401
     assert "X-Grafana-Alerting-Timestamp" in response.json()["error"]
+    assert incidents(signed) == []
+
+
+def test_a_timestamp_far_in_the_future_is_refused_and_nothing_is_stored(signed: Harness) -> None:
+    body = json.dumps(grafana()).encode()
+
+    response = post(signed, body, headers=sign(body, timestamp=str(int(time.time()) + 600)))
+
+    assert (response.status_code, incidents(signed)) == (401, [])
+
+
+def test_a_signed_notification_replayed_within_five_minutes_opens_no_second_incident(signed: Harness) -> None:
+    body = json.dumps(grafana()).encode()
+    headers = sign(body, timestamp=str(int(time.time())))
+    post(signed, body, headers=headers)
+
+    response = post(signed, body, headers=headers)
+
+    assert response.status_code == 202
+    assert [a["result"] for a in response.json()["alerts"]] == ["appended", "appended"]
+    assert len(incidents(signed)) == 1
 
 
 def test_an_unsigned_body_is_refused_when_the_service_has_a_secret(signed: Harness) -> None:

@@ -166,6 +166,18 @@ def test_a_replayed_request_is_refused_with_401(paged: SlackHarness) -> None:
     assert "already received" in response.json()["errors"][0]["reason"]
 
 
+def test_a_signature_reused_for_another_body_is_refused_and_changes_nothing(paged: SlackHarness) -> None:
+    harmless = form({"command": "/pager", "text": "help", "user_id": ALICE_SLACK, "team_id": "T1"})
+    headers = sign(SIGNING_SECRET, harmless)
+    paged.post(harmless, "application/x-www-form-urlencoded", headers)
+    forged = form({"command": "/pager", "text": "resolve 1", "user_id": ALICE_SLACK, "team_id": "T1"})
+
+    response = paged.post(forged, "application/x-www-form-urlencoded", headers)
+
+    assert (response.status_code, response.json()["errors"][0]["field"]) == (401, "X-Slack-Signature")
+    assert paged.state() == "triggered"
+
+
 def test_pager_status_lists_the_open_incident(paged: SlackHarness) -> None:
     response = paged.command("status")
 

@@ -86,6 +86,16 @@ def test_reply_signed_for_other_fields_is_refused_with_403(sqlite_sms: SmsHarnes
     assert (answer.status_code, sqlite_sms.incident_state(1)) == (403, "triggered")
 
 
+def test_reply_signed_for_another_url_is_refused_with_403_and_changes_nothing(sqlite_sms: SmsHarness) -> None:
+    paged(sqlite_sms, "payments")
+    fields = {"MessageSid": "SM1", "From": ALICE, "Body": "1R"}
+    elsewhere = RequestValidator(AUTH_TOKEN).compute_signature("https://other.example.com/twilio/sms", fields)
+
+    answer = sqlite_sms.twilio_post("/twilio/sms", fields, elsewhere)
+
+    assert (answer.status_code, sqlite_sms.incident_state(1)) == (403, "triggered")
+
+
 def test_same_message_sid_twice_is_acted_on_once(sqlite_sms: SmsHarness) -> None:
     paged(sqlite_sms, "payments").reply(ALICE, "1R", message_sid="SM" + "7" * 32)
 
@@ -158,6 +168,29 @@ def test_status_report_with_a_bad_signature_is_refused_and_sends_nothing(sqlite_
     sqlite_sms.advance()
 
     assert (answer.status_code, sqlite_sms.smtp.mails) == (403, [])
+
+
+def test_status_report_signed_for_other_steps_is_refused_and_sends_nothing(sqlite_sms: SmsHarness) -> None:
+    paged(sqlite_sms, "billing")
+    fields = {"MessageSid": "SM1", "MessageStatus": "undelivered", "To": DAVE}
+    other_url = f"{PUBLIC_URL}/twilio/status?steps=7.1.0"
+    signed_for_other_steps = RequestValidator(AUTH_TOKEN).compute_signature(other_url, fields)
+
+    answer = sqlite_sms.twilio_post("/twilio/status?steps=1.1.0", fields, signed_for_other_steps)
+    sqlite_sms.advance()
+
+    assert (answer.status_code, sqlite_sms.smtp.mails) == (403, [])
+
+
+def test_an_undelivered_report_received_twice_sends_one_email(sqlite_sms: SmsHarness) -> None:
+    paged(sqlite_sms, "billing")
+    callback = sqlite_sms.twilio.messages[0]["StatusCallback"].removeprefix(PUBLIC_URL)
+    fields = {"MessageSid": "SM1", "MessageStatus": "undelivered", "To": DAVE, "ErrorCode": "30003"}
+
+    answers = [sqlite_sms.twilio_post(callback, fields).status_code for _ in range(2)]
+    sqlite_sms.advance()
+
+    assert (answers, [m["To"] for m in sqlite_sms.smtp.mails]) == ([204, 204], ["dave@example.com"])
 
 
 def test_delivered_status_is_written_on_the_timeline(sqlite_sms: SmsHarness) -> None:

@@ -1,15 +1,20 @@
-"""The APScheduler timer on a real database: wake-ups fire, survive a restart, and can be cancelled."""
+"""The APScheduler timer on a real database: wake-ups fire, survive a restart, can be cancelled, and
+run only on the leader among replicas."""
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
-from adapters.apscheduler_timer import ApschedulerAckTimer
+from adapters.apscheduler_timer import ApschedulerAckTimer, SharedJobStore
+from adapters.db import make_engine, upgrade
 from domain.model import IncidentId, Step
 
 
@@ -118,3 +123,134 @@ def test_the_sweep_runs_at_start(engine: Engine) -> None:
         assert swept.wait(10)
     finally:
         timer.shutdown()
+
+
+class Switch:
+    """Leadership the test hands out and takes back by hand."""
+
+    def __init__(self) -> None:
+        self.on_elected: Callable[[], None] = lambda: None
+        self.on_deposed: Callable[[], None] = lambda: None
+        self.is_leader = False
+
+    def start(self, on_elected: Callable[[], None], on_deposed: Callable[[], None]) -> None:
+        self.on_elected, self.on_deposed = on_elected, on_deposed
+
+    def stop(self) -> None:
+        self.depose()
+
+    def elect(self) -> None:
+        self.is_leader = True
+        self.on_elected()
+
+    def depose(self) -> None:
+        self.is_leader = False
+        self.on_deposed()
+
+    def leader_known(self) -> bool:
+        return True
+
+
+@pytest.fixture
+def pg_engine(postgres_url: str) -> Iterator[Engine]:
+    engine = make_engine(postgres_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def with_switch(engine: Engine, recorder: Recorder) -> tuple[ApschedulerAckTimer, Switch]:
+    switch = Switch()
+    timer = ApschedulerAckTimer(engine, sweep_interval=timedelta(hours=1), leadership=switch)
+    timer.start(recorder, sweep=lambda: None)
+    return timer, switch
+
+
+@pytest.mark.postgres
+def test_a_follower_stores_wake_ups_and_runs_none_until_it_leads(pg_engine: Engine) -> None:
+    recorder = Recorder()
+    timer, switch = with_switch(pg_engine, recorder)
+    try:
+        timer.schedule(IncidentId(7), Step(0, 0), soon(0.1))
+        time.sleep(1.0)  # well past the deadline
+        fired_while_following = list(recorder.fired)
+        stored = timer.pending(IncidentId(7))
+
+        switch.elect()
+        assert recorder.event.wait(10)
+        settled(timer, 7)
+    finally:
+        timer.shutdown()
+    assert (fired_while_following, stored is not None) == ([], True)
+    assert recorder.fired == [(IncidentId(7), Step(0, 0))]
+
+
+@pytest.mark.postgres
+def test_a_deposed_leader_runs_no_more_wake_ups(pg_engine: Engine) -> None:
+    recorder = Recorder()
+    timer, switch = with_switch(pg_engine, recorder)
+    switch.elect()
+    try:
+        switch.depose()
+        timer.schedule(IncidentId(7), Step(0, 0), soon(0.1))
+        time.sleep(1.0)
+        fired_after_deposed = list(recorder.fired)
+        stored = timer.pending(IncidentId(7))
+    finally:
+        timer.shutdown()
+    assert (fired_after_deposed, stored is not None) == ([], True)
+
+
+@pytest.mark.postgres
+def test_the_leader_runs_a_wake_up_another_replica_stored_while_it_slept(pg_engine: Engine) -> None:
+    recorder = Recorder()
+    leader, switch = with_switch(pg_engine, recorder)
+    switch.elect()
+    other_engine = make_engine(pg_engine.url.render_as_string(hide_password=False))
+    follower, _ = with_switch(other_engine, recorder)  # never elected; the same handler is fine here
+    try:
+        time.sleep(0.2)  # the leader has looked at an empty store and gone to sleep
+        follower.schedule(IncidentId(9), Step(1, 0), soon(0.1))
+
+        assert recorder.event.wait(5)  # without polling it would sleep until its next sweep, an hour away
+        settled(leader, 9)
+    finally:
+        follower.shutdown()
+        leader.shutdown()
+        other_engine.dispose()
+    assert recorder.fired == [(IncidentId(9), Step(1, 0))]
+
+
+def test_the_scheduler_survives_a_database_error_in_a_pass(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    failures = iter([OperationalError("SELECT", {}, Exception("server closed the connection"))])
+    original = SharedJobStore.get_next_run_time
+
+    def flaky(store: SharedJobStore) -> datetime | None:
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        found: datetime | None = original(store)
+        return found
+
+    monkeypatch.setattr(SharedJobStore, "get_next_run_time", flaky)
+    recorder = Recorder()
+    timer = started(engine, recorder)  # its first pass fails
+    try:
+        timer.schedule(IncidentId(3), Step(0, 0), soon(0.5))
+
+        assert recorder.event.wait(10)
+        settled(timer, 3)
+    finally:
+        timer.shutdown()
+    assert recorder.fired == [(IncidentId(3), Step(0, 0))]
+
+
+def test_the_job_store_shrugs_off_a_wake_up_another_replica_already_removed(engine: Engine) -> None:
+    store = SharedJobStore(engine=engine)
+    store.start(BackgroundScheduler(), "default")
+
+    store.remove_job("ack-timeout-404")  # a scheduler thread that got JobLookupError here would die
+
+    assert store.lookup_job("ack-timeout-404") is None

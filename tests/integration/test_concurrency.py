@@ -141,6 +141,15 @@ def test_concurrent_dispatchers_send_each_page_once(rig: Rig) -> None:
     assert rig.addresses() == LEVEL_ONE
 
 
+def test_concurrent_per_channel_dispatchers_send_each_page_once(rig: Rig) -> None:
+    alert_storm(rig, ["payments", "search"], 5)
+
+    rig.after_bundle_window()
+    at_once([lambda c=channel: rig.dispatcher.dispatch_due(c) for channel in Channel for _ in range(3)])
+
+    assert rig.addresses() == LEVEL_ONE
+
+
 def test_an_address_shared_by_two_alerting_services_gets_one_page_listing_both(rig: Rig) -> None:
     incident_ids = alert_storm(rig, ["payments", "search"], 10)
 

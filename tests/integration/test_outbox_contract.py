@@ -19,16 +19,25 @@ def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
 
 
-def message(incident: int = 1, address: str = ALICE, created: float = 0, level: int = 1) -> OutboxMessage:
+FIRST_LEASE = at(1) + LEASE  # the lease of a claim made at at(1)
+
+
+def message(
+    incident: int = 1,
+    address: str = ALICE,
+    created: float = 0,
+    level: int = 1,
+    channel: Channel = Channel.SMS,
+) -> OutboxMessage:
     return OutboxMessage(
         incident_id=IncidentId(incident),
         service_id=ServiceId("payments"),
         summary="payments is down",
         level=level,
         round=0,
-        channel=Channel.SMS,
+        channel=channel,
         address=address,
-        target=f"sms:{address}",
+        target=f"{channel}:{address}",
         created_at=at(created),
     )
 
@@ -40,10 +49,12 @@ def queue(new_uow: NewUow, *messages: OutboxMessage) -> int:
     return added
 
 
-def claim(new_uow: NewUow, now: datetime) -> list[tuple[str, tuple[int, ...]]]:
+def claim(
+    new_uow: NewUow, now: datetime, channel: Channel | None = None
+) -> list[tuple[str, tuple[int, ...]]]:
     """Claim at `now`, leasing for a minute; each batch as (address, incident ids of its messages)."""
     with new_uow() as uow:
-        batches = uow.outbox.claim(now, WINDOW, lease_until=now + LEASE)
+        batches = uow.outbox.claim(now, WINDOW, lease_until=now + LEASE, channel=channel)
         uow.commit()
     return [(b.address, tuple(c.message.incident_id for c in b.messages)) for b in batches]
 
@@ -55,10 +66,12 @@ def claim_ids(new_uow: NewUow, now: datetime) -> list[int]:
     return [c.id for b in batches for c in b.messages]
 
 
-def fail(new_uow: NewUow, ids: list[int], retry_at: datetime | None) -> None:
+def fail(new_uow: NewUow, ids: list[int], retry_at: datetime | None, lease: datetime = FIRST_LEASE) -> int:
+    """Record a failed attempt of messages claimed at `at(1)` (or under `lease`)."""
     with new_uow() as uow:
-        uow.outbox.mark_failed(ids, "provider said no", retry_at)
+        recorded = uow.outbox.mark_failed(ids, "provider said no", retry_at, lease)
         uow.commit()
+    return recorded
 
 
 def backlog(new_uow: NewUow) -> int:
@@ -211,3 +224,80 @@ def test_backlog_counts_messages_waiting_to_be_sent(new_uow: NewUow) -> None:
     claim(new_uow, at(1))
 
     assert backlog(new_uow) == 1
+
+
+def test_a_claim_on_one_channel_leaves_the_others_pending(new_uow: NewUow) -> None:
+    queue(new_uow, message(1, ALICE), message(1, "alice@example.com", channel=Channel.EMAIL))
+
+    claimed = claim(new_uow, at(1), Channel.EMAIL)
+
+    assert claimed == [("alice@example.com", (1,))]
+    assert claim(new_uow, at(1), Channel.EMAIL) == []
+    assert claim(new_uow, at(1), Channel.SMS) == [(ALICE, (1,))]
+
+
+def test_next_due_of_a_channel_ignores_the_others(new_uow: NewUow) -> None:
+    queue(
+        new_uow,
+        message(1, ALICE, created=2),
+        message(1, "alice@example.com", created=5, channel=Channel.EMAIL),
+    )
+
+    with new_uow() as uow:
+        assert uow.outbox.next_due(WINDOW, Channel.EMAIL) == at(6)
+        assert uow.outbox.next_due(WINDOW, Channel.SLACK) is None
+
+
+def test_a_lease_running_out_is_due(new_uow: NewUow) -> None:
+    queue(new_uow, message(1))
+    claim(new_uow, at(1))
+
+    with new_uow() as uow:
+        assert uow.outbox.next_due(WINDOW) == at(1) + LEASE
+
+
+def test_renewing_extends_only_a_lease_still_held(new_uow: NewUow) -> None:
+    queue(new_uow, message(1, ALICE), message(2, BOB))
+    ids = claim_ids(new_uow, at(1))
+    with new_uow() as uow:
+        uow.outbox.cancel(IncidentId(2))
+        uow.commit()
+
+    with new_uow() as uow:
+        renewed = uow.outbox.renew(ids, at(1) + LEASE, at(200))
+        stale = uow.outbox.renew(ids, at(1) + LEASE, at(300))
+        uow.commit()
+
+    assert (renewed, stale) == ([ids[0]], [])
+    assert claim(new_uow, at(199)) == []
+    assert claim(new_uow, at(200)) == [(ALICE, (1,))]
+
+
+def test_a_failure_reported_after_the_lease_ran_out_leaves_the_new_claim_alone(new_uow: NewUow) -> None:
+    queue(new_uow, message(1))
+    ids = claim_ids(new_uow, at(1))
+    assert claim(new_uow, at(61)) == [(ALICE, (1,))]
+
+    recorded = fail(new_uow, ids, retry_at=at(62))
+
+    assert recorded == 0
+    assert claim(new_uow, at(100)) == []
+    assert fail(new_uow, ids, retry_at=at(200), lease=at(61) + LEASE) == 1
+
+
+def test_a_step_is_reaching_while_a_message_is_pending_in_flight_or_sent(new_uow: NewUow) -> None:
+    queue(new_uow, message(1, ALICE), message(1, BOB, created=5))
+    alice = claim_ids(new_uow, at(1))
+
+    def reaching() -> bool:
+        with new_uow() as uow:
+            return uow.outbox.reaching(IncidentId(1), 1, 0)
+
+    fail(new_uow, alice, retry_at=None)
+    still = reaching()
+    bob = claim_ids(new_uow, at(6))
+    fail(new_uow, bob, retry_at=None, lease=at(6) + LEASE)
+
+    assert (still, reaching()) == (True, False)
+    with new_uow() as uow:
+        assert not uow.outbox.reaching(IncidentId(2), 1, 0)

@@ -205,6 +205,7 @@ def test_every_kind_of_event_reads_back_equal(new_uow: NewUow) -> None:
             reason="Twilio 400 error 21211",
         ),
         events.DeliveryReported(at=at(8), channel="sms", address="+336", status="undelivered", error="30003"),
+        events.LevelUnreached(at=at(9), level=1, round=0, reason="Twilio 400 error 21211"),
     ]
     assert {type(e) for e in recorded} == set(events.ALL.values())
     with new_uow() as uow:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import Engine
 
+from adapters.db import make_engine
 from adapters.db.slack_store import PostedCard, SqlSlackStore
 from domain.model import IncidentId
 from tests.fakes import T0
@@ -77,3 +79,18 @@ def test_a_posted_reply_is_no_longer_owed(migrated_engine: Engine) -> None:
     store.reply_posted(store.pending_replies()[0].id)
 
     assert store.pending_replies() == []
+
+
+@pytest.mark.postgres
+def test_replicas_on_postgresql_take_turns_draining(postgres_url: str) -> None:
+    engine = make_engine(postgres_url)
+    one, other = SqlSlackStore(engine), SqlSlackStore(engine)
+    try:
+        with one.draining() as first, other.draining() as meanwhile:
+            pass
+        with other.draining() as after:
+            pass
+    finally:
+        engine.dispose()
+
+    assert (first, meanwhile, after) == (True, False, True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from domain import events
@@ -87,6 +88,45 @@ def test_ack_cancels_a_page_waiting_for_its_retry(world: World) -> None:
     wait_for_retry(world, 1)
 
     assert SLACK_OPS_PAGE not in world.sent()
+
+
+class NotifierDuringWhoseSendSomeoneActs(RecordingNotifier):
+    """Runs `act` while it sends its first page, as an ack may land while a provider is slow to answer."""
+
+    def __init__(self, act: Callable[[], object]) -> None:
+        super().__init__()
+        self.act: Callable[[], object] | None = act
+
+    def send(self, page: Page) -> None:
+        super().send(page)
+        act, self.act = self.act, None
+        if act is not None:
+            act()
+
+
+def test_an_ack_committed_while_an_earlier_page_is_sent_stops_the_later_pages_of_the_pass(
+    world: World,
+) -> None:
+    incident_id = alert(world)
+    world.notifiers[Channel.SMS] = NotifierDuringWhoseSendSomeoneActs(
+        lambda: world.pager.acknowledge(incident_id, "alice")
+    )
+
+    world.deliver()
+
+    assert [address for _, address, _ in world.sent()] == ["+33612345678"]
+
+
+def test_a_page_dropped_because_of_an_ack_is_not_recorded_as_sent(world: World) -> None:
+    incident_id = alert(world)
+    world.notifiers[Channel.SMS] = NotifierDuringWhoseSendSomeoneActs(
+        lambda: world.pager.acknowledge(incident_id, "alice")
+    )
+
+    world.deliver()
+
+    sent = [e.address for e in world.store.timeline[incident_id] if isinstance(e, events.NotificationSent)]
+    assert sent == ["+33612345678"]
 
 
 # Failures.

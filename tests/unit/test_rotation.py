@@ -129,3 +129,17 @@ def test_on_call_does_not_depend_on_the_zone_the_instant_is_written_in() -> None
     instant = datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
 
     assert daily.on_call(instant.astimezone(ZoneInfo("Europe/Paris"))) == daily.on_call(instant) == "ben"
+
+
+def test_asking_for_no_handoffs_lists_none() -> None:
+    rotation = Rotation("r", ("alice", "bob"), T0, ONE_DAY, UTC)
+
+    assert rotation.handoffs(T0, 0) == []
+
+
+def test_near_the_end_of_datetimes_range_the_shift_goes_on_with_no_later_handoff() -> None:
+    rotation = Rotation("r", ("alice", "bob"), T0, timedelta(days=7), ZoneInfo("Europe/Paris"))
+    end_of_time = datetime(9999, 12, 31, 23, tzinfo=UTC)
+
+    assert rotation.on_call(end_of_time) in ("alice", "bob")
+    assert rotation.handoffs(end_of_time, 3) == []
