@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -26,8 +25,6 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
         finally:
             if manage_runtime:
                 runtime.stop()
-            else:  # the intake starts with the first alert this app takes, so the app stops it
-                await asyncio.to_thread(runtime.intake.stop)
 
     app = FastAPI(
         title="Pager",
