@@ -20,7 +20,7 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING, BaseScheduler
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, event
 
 from adapters.db.leadership import Leadership, SoleLeader
 from adapters.db.migrate import hold_schema_lock
@@ -98,7 +98,7 @@ class ApschedulerAckTimer:
         self._poll_interval = poll_interval
         self.leadership = leadership or SoleLeader()
         self._scheduler = _LeaderScheduler(
-            jobstores={"default": SharedJobStore(engine=engine), "memory": MemoryJobStore()},
+            jobstores={"default": SharedJobStore(engine=_wakeup_engine(engine)), "memory": MemoryJobStore()},
             # misfire_grace_time=None: a deadline that passed while we were down still fires.
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
             timezone=UTC,
@@ -167,6 +167,25 @@ class ApschedulerAckTimer:
             pass
         except Exception:  # a stale wake-up is harmless: a timeout for a settled incident changes nothing
             _log.exception("could not cancel a wake-up", incident=int(incident_id))
+
+
+def _wakeup_engine(engine: Engine) -> Engine:
+    """`engine`, with PostgreSQL's wait for the disk skipped on the job store's commits.
+
+    A wake-up row is only a hint (the deadline is on the incident row, and the sweep re-drives a lost
+    one), so a crash losing the last few is harmless, while waiting for each flush cost two commits per
+    incident on the alert path (schedule on open, remove on resolve). `SET LOCAL` keeps the setting to
+    the transaction: the pooled connection goes back as it came.
+    """
+    if engine.dialect.name != "postgresql":
+        return engine
+    wakeups = engine.execution_options()
+    event.listen(wakeups, "begin", _commit_without_flush)
+    return wakeups
+
+
+def _commit_without_flush(connection: Connection) -> None:
+    connection.exec_driver_sql("SET LOCAL synchronous_commit TO off")
 
 
 def _job_id(incident_id: IncidentId) -> str:

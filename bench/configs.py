@@ -33,13 +33,17 @@ def ingest(services: int) -> str:
     )
 
 
+def phone_of(i: int) -> str:
+    """Service i's own SMS number in the page-latency scenario."""
+    return f"+336{12_000_000 + i:08d}"
+
+
 def page_latency(services: int) -> str:
-    """One policy per service with its own address, so no page is bundled with another's."""
+    """One policy per service paging its own phone number, so no page is bundled with another's."""
     return json.dumps(
         {
             "escalation_policies": {
-                service_name(i): {"levels": [_level(f"email:{service_name(i)}@bench.test", "1h")]}
-                for i in range(services)
+                service_name(i): {"levels": [_level(f"sms:{phone_of(i)}", "1h")]} for i in range(services)
             },
             "services": {
                 service_name(i): _service(service_name(i), service_name(i)) for i in range(services)

@@ -1,11 +1,14 @@
 """Where the harness sees pages and timelines: the server's page log and its database, read-only.
 
-Pages are read from the console notifier's JSON log lines for now; when the SMS and Slack senders
-exist, a probe reading what their fake servers received can stand in for `LogPageProbe`.
+Pages are read where they arrive: at the fake Twilio server (`SmsPageProbe`, the time each request was
+received) for the page-latency scenario, or from the console notifier's JSON log lines (`LogPageProbe`)
+where a scenario sends to the log.
 """
 
 from __future__ import annotations
 
+import re
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +21,9 @@ from adapters.db.event_codec import decode
 from adapters.db.tables import incidents, timeline
 from bench.servers import Process
 from domain.events import LevelPaged
+from tests.fake_twilio import FakeTwilio
+
+_INCIDENT = re.compile(r"#(\d+)")
 
 
 class PageProbe(Protocol):
@@ -49,6 +55,43 @@ class LogPageProbe:
 
     def pages_to(self, address: str) -> int:
         return sum(1 for page in self._pages() if page.get("to") == address)
+
+
+class TimedFakeTwilio(FakeTwilio):
+    """The tests' fake Twilio API, noting when each message request was received (epoch seconds)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.received: list[tuple[float, dict[str, str]]] = []
+
+    def _handle(self, path: str, form: dict[str, str]) -> tuple[int, dict[str, object], float]:
+        at = time.time()
+        answer = super()._handle(path, form)
+        if answer[0] == 201 and path.endswith("/Messages.json"):
+            with self.lock:
+                self.received.append((at, form))
+        return answer
+
+
+class SmsPageProbe:
+    """Pages as the fake Twilio server received them; each SMS names its incidents as `#id`."""
+
+    def __init__(self, fake: TimedFakeTwilio) -> None:
+        self._fake = fake
+
+    def _messages(self) -> list[tuple[float, dict[str, str]]]:
+        with self._fake.lock:
+            return list(self._fake.received)
+
+    def first_pages(self) -> dict[int, float]:
+        first: dict[int, float] = {}
+        for at, form in self._messages():
+            for incident_id in map(int, _INCIDENT.findall(form.get("Body", ""))):
+                first[incident_id] = min(at, first.get(incident_id, at))
+        return first
+
+    def pages_to(self, address: str) -> int:
+        return sum(1 for _, form in self._messages() if form.get("To") == address)
 
 
 @dataclass

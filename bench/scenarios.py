@@ -10,9 +10,10 @@ from pathlib import Path
 
 from bench import configs
 from bench.load import Run, open_loop, percentile
-from bench.probes import Database, Escalations, LogPageProbe
+from bench.probes import Database, Escalations, LogPageProbe, SmsPageProbe, TimedFakeTwilio
 from bench.servers import pager_server
 from bench.sizes import Sizes
+from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, serving
 
 PATH = "/webhooks/generic"
 BUNDLE_WINDOW_S = 1.0  # the server runs with the default PAGER_BUNDLE_WINDOW
@@ -79,11 +80,17 @@ def _opened(run: Run) -> dict[int, float]:
 
 
 def page_latency(database: str, url: str, workdir: Path, sizes: Sizes) -> PageRow:
-    """Alerts at a steady rate, each opening an incident paged to its own address."""
+    """Alerts at a steady rate, each opening an incident paged by SMS to its own number, measured until
+    the fake Twilio server receives the message."""
     count = int(sizes.page_rate * sizes.page_seconds)
-    with pager_server(workdir, configs.page_latency(count), url, f"pages-{database}") as server:
+    with (
+        serving(TimedFakeTwilio()) as twilio,
+        pager_server(
+            workdir, configs.page_latency(count), url, f"pages-{database}", _twilio(twilio)
+        ) as server,
+    ):
         run = asyncio.run(open_loop(server.port, opening, sizes.page_rate, count, sizes.connections))
-        opened, probe = _opened(run), LogPageProbe(server)
+        opened, probe = _opened(run), SmsPageProbe(twilio)
         wait_until(
             lambda: len(probe.first_pages().keys() & opened.keys()) == len(opened), 10 + 2 * BUNDLE_WINDOW_S
         )
@@ -98,6 +105,15 @@ def page_latency(database: str, url: str, workdir: Path, sizes: Sizes) -> PageRo
         percentile(latencies, 99),
         max(latencies, default=0.0),
     )
+
+
+def _twilio(fake: TimedFakeTwilio) -> dict[str, str]:
+    return {
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_FROM": "+33612349999",
+        "TWILIO_API_URL": fake.url,
+    }
 
 
 def timer_precision(database: str, url: str, workdir: Path, sizes: Sizes) -> TimerRow:

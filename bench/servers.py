@@ -96,12 +96,15 @@ RATE_LIMIT = {"PAGER_RATE_LIMIT": "100000", "PAGER_RATE_BURST": "100000"}
 
 
 @contextlib.contextmanager
-def pager_server(workdir: Path, config_text: str, database_url: str, name: str) -> Iterator[Process]:
-    """`pager serve` with `config_text`, JSON logs, default bundling and sweep, a rate limit never hit."""
+def pager_server(
+    workdir: Path, config_text: str, database_url: str, name: str, env: dict[str, str] | None = None
+) -> Iterator[Process]:
+    """`pager serve` with `config_text`, JSON logs, default bundling and sweep, a rate limit never hit;
+    `env` adds settings (a provider's fake, say)."""
     workdir.mkdir(parents=True, exist_ok=True)
     config = workdir / f"{name}.yaml"
     config.write_text(config_text)
-    env = {"PAGER_DATABASE_URL": database_url, "PAGER_LOG_FORMAT": "json", **RATE_LIMIT}
+    env = {"PAGER_DATABASE_URL": database_url, "PAGER_LOG_FORMAT": "json", **RATE_LIMIT, **(env or {})}
     process = Process([sys.executable, "-m", "bot", "serve", "--config", str(config)], workdir, env, name)
     try:
         yield process

@@ -15,8 +15,10 @@ from adapters.db.inbound_log import SqlInboundMessageLog
 from adapters.db.leadership import Leadership, leadership_for
 from adapters.outbox_relay import ThreadedOutboxRelay
 from adapters.prometheus_metrics import PrometheusMetrics
+from adapters.threaded_timer import ThreadedAckTimer
 from bot.channels import channel_notifiers
 from bot.config import PagerConfig, load_config
+from bot.intake import AlertIntake
 from bot.settings import Settings
 from bot.slack.wiring import SlackParts, attach_bolt_app, wire_slack
 from domain.dispatch import Dispatcher, DispatchPolicy
@@ -40,12 +42,14 @@ class Runtime:
     dispatcher: Dispatcher
     timer: AckTimer
     relay: ThreadedOutboxRelay
+    intake: AlertIntake
     clock: Clock | None = None
     sms_replies: SmsReplies | None = None
     deliveries: DeliveryReports | None = None
     slack: SlackParts | None = None
     metrics: PrometheusMetrics = field(default_factory=PrometheusMetrics)
     leadership: Leadership | None = None
+    wakeups: ThreadedAckTimer | None = None
 
     def start(self) -> None:
         if isinstance(self.timer, ApschedulerAckTimer):
@@ -55,6 +59,9 @@ class Runtime:
             self.slack.relay.start()
 
     def stop(self) -> None:
+        self.intake.stop()  # answers every alert already taken before the rest stops
+        if self.wakeups is not None:
+            self.wakeups.stop()
         if self.slack is not None:
             self.slack.relay.stop()
         self.relay.stop()
@@ -95,8 +102,10 @@ def bootstrap(
     relay = ThreadedOutboxRelay(dispatcher, clock, channels=notifiers)
     leadership = leadership_for(engine)
     timer = timer or ApschedulerAckTimer(engine, settings.sweep_interval, leadership)
+    # Storing a wake-up is a transaction of its own: off the alert path (a timer passed in is used as is).
+    wakeups = ThreadedAckTimer(timer) if isinstance(timer, ApschedulerAckTimer) else None
     pager = Pager(
-        config.catalog, uow, clock, timer,
+        config.catalog, uow, clock, wakeups or timer,
         doorbell=relay, observer=slack.updater if slack else None, metrics=metrics,
     )  # fmt: skip
     queries = Queries(config.catalog, uow)
@@ -105,7 +114,7 @@ def bootstrap(
     if slack is not None:
         attach_bolt_app(slack, settings, pager, queries, clock)
     return Runtime(
-        settings, config, engine, pager, queries, dispatcher, timer, relay,
+        settings, config, engine, pager, queries, dispatcher, timer, relay, AlertIntake(pager),
         clock=clock, sms_replies=sms_replies, deliveries=deliveries, slack=slack, metrics=metrics,
-        leadership=leadership,
+        leadership=leadership, wakeups=wakeups,
     )  # fmt: skip

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
+from bot.intake import IntakeStopped
 from bot.schemas import ErrorOut, FieldError
 from domain.errors import Conflict, NotFound, PagerError, UnknownPerson
 
@@ -70,6 +71,10 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, Conflict):
             return _answer(409, str(exc))
         return _answer(400, str(exc))
+
+    @app.exception_handler(IntakeStopped)
+    async def shutting_down(request: Request, exc: IntakeStopped) -> JSONResponse:
+        return _answer(503, str(exc), headers={"Retry-After": "5"})
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

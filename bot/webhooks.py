@@ -9,7 +9,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
-from starlette.concurrency import run_in_threadpool
 
 from bot.errors import ApiError, field_errors
 from bot.schemas import AlertAccepted, ErrorOut, GenericAlert
@@ -115,5 +114,5 @@ async def generic(request: Request) -> AlertAccepted:
         raise ApiError(422, "invalid alert", field_errors(exc)) from None
     if problems := alert_in.problems():
         raise ApiError(422, "invalid alert", problems)
-    outcome = await run_in_threadpool(runtime.pager.on_alert, service_id, alert_in.to_alert())
+    [outcome] = await runtime.intake.apply(service_id, [alert_in.to_alert()])
     return AlertAccepted(incident_id=outcome.incident_id, result=outcome.result.value)

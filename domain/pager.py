@@ -79,17 +79,24 @@ class Pager:
         Firing alerts go before resolved ones, so a notification that starts one alert and ends another
         keeps the open incident rather than closing it and opening a second one. Outcomes follow `alerts`.
         """
-        service = self.catalog.service(service_id)
+        return self.on_alert_groups([(service_id, alerts)])[0]
+
+    def on_alert_groups(self, groups: Sequence[AlertGroup]) -> list[list[AlertOutcome]]:
+        """Groups of alerts (each one request's, as `on_alerts` takes them) in ONE unit of work: all or none.
+
+        This is group commit for alert storms: the lock, the commit and the statements' set-up are paid
+        once for many requests. Services are locked in id order, so two such units never wait on each
+        other in a cycle. Groups are applied in the order given; outcomes follow `groups`.
+        """
+        services = [self.catalog.service(service_id).id for service_id, _ in groups]
         now = self._clock.now()
-        order = sorted(range(len(alerts)), key=lambda i: alerts[i].status is AlertStatus.RESOLVED)
-        outcomes: dict[int, AlertOutcome] = {}
+        results: list[list[AlertOutcome]] = []
         settled: list[tuple[AlertOutcome, Incident]] = []
         with self._uow() as uow:
-            state = uow.services.lock(service.id)
-            for index in order:
-                outcomes[index], incident = self._apply(uow, state, alerts[index], now)
-                if incident is not None:
-                    settled.append((outcomes[index], incident))
+            work = _Work(uow, uow.services.lock_all(services))
+            for service_id, (_, alerts) in zip(services, groups, strict=True):
+                results.append(self._apply_group(work, work.states[service_id], alerts, now, settled))
+            work.flush()
             uow.commit()
         for outcome, incident in settled:
             if outcome.result is AlertResult.OPENED:
@@ -97,10 +104,26 @@ class Pager:
             else:
                 self._timer.cancel(incident.id)
                 self._changed(incident)
-        applied = [outcomes[i] for i in range(len(alerts))]
-        for alert, outcome in zip(alerts, applied, strict=True):
-            self._metrics.alert_applied(alert.source, outcome.result.value)
-        return applied
+        for (_, alerts), outcomes in zip(groups, results, strict=True):
+            for alert, outcome in zip(alerts, outcomes, strict=True):
+                self._metrics.alert_applied(alert.source, outcome.result.value)
+        return results
+
+    def _apply_group(
+        self,
+        work: _Work,
+        state: ServiceState,
+        alerts: Sequence[Alert],
+        now: datetime,
+        settled: list[tuple[AlertOutcome, Incident]],
+    ) -> list[AlertOutcome]:
+        order = sorted(range(len(alerts)), key=lambda i: alerts[i].status is AlertStatus.RESOLVED)
+        outcomes: dict[int, AlertOutcome] = {}
+        for index in order:
+            outcomes[index], incident = self._apply(work, state, alerts[index], now)
+            if incident is not None:
+                settled.append((outcomes[index], incident))
+        return [outcomes[i] for i in range(len(alerts))]
 
     def acknowledge_alert(self, service_id: str, dedup_key: str, by: str) -> AlertOutcome:
         """A monitor acknowledged one of its alerts: the open incident holding it stops escalating.
@@ -218,18 +241,21 @@ class Pager:
         return incident, state
 
     def _apply(
-        self, uow: UnitOfWork, state: ServiceState, alert: Alert, now: datetime
+        self, work: _Work, state: ServiceState, alert: Alert, now: datetime
     ) -> tuple[AlertOutcome, Incident | None]:
-        """One alert of a batch, inside the batch's unit of work; the incident comes back when it opened
-        or resolved."""
-        incident = None if state.open_incident is None else uow.incidents.get(state.open_incident)
+        """One alert of a group, inside the unit of work; the incident comes back when it opened or
+        resolved."""
+        uow = work.uow
+        incident = work.open_incident(state)
         if alert.status is AlertStatus.RESOLVED:
-            outcome = self._alert_resolved(uow, state, incident, alert, now)
+            outcome = self._alert_resolved(work, state, incident, alert, now)
             return outcome, incident if outcome.result is AlertResult.RESOLVED else None
         if incident is None:
             incident = self._open(uow, state, alert, now)
+            work.opened(incident)
             return AlertOutcome(incident.id, AlertResult.OPENED), incident
-        self._append(uow, incident, alert, now)
+        incident.record(_received(alert, now))
+        uow.alerts.record(incident.id, alert, now)
         return AlertOutcome(incident.id, AlertResult.APPENDED), None
 
     def _open(self, uow: UnitOfWork, state: ServiceState, alert: Alert, now: datetime) -> Incident:
@@ -245,14 +271,9 @@ class Pager:
         uow.services.save(state)
         return incident
 
-    def _append(self, uow: UnitOfWork, incident: Incident, alert: Alert, now: datetime) -> None:
-        incident.record(_received(alert, now))
-        uow.alerts.record(incident.id, alert, now)
-        uow.incidents.save(incident)
-
     def _alert_resolved(
         self,
-        uow: UnitOfWork,
+        work: _Work,
         state: ServiceState,
         incident: Incident | None,
         alert: Alert,
@@ -260,11 +281,12 @@ class Pager:
     ) -> AlertOutcome:
         if incident is None:
             return AlertOutcome(None, AlertResult.IGNORED)
+        uow = work.uow
         incident.record(_received(alert, now))
-        uow.alerts.resolve(incident.id, alert.dedup_key, now)
-        if alert.dedup_key is not None and uow.alerts.firing_count(incident.id) > 0:
-            uow.incidents.save(incident)
-            return AlertOutcome(incident.id, AlertResult.APPENDED)
+        if alert.dedup_key is not None:  # without a key, closing resolves every alert
+            uow.alerts.resolve(incident.id, alert.dedup_key, now)
+            if uow.alerts.firing_count(incident.id) > 0:
+                return AlertOutcome(incident.id, AlertResult.APPENDED)
         reason = "every alert resolved" if alert.dedup_key else "the monitor reported the service healthy"
         self._close(uow, state, incident, by=alert.source, reason=reason, now=now)
         return AlertOutcome(incident.id, AlertResult.RESOLVED)
@@ -320,6 +342,41 @@ class Pager:
             self._timer.schedule(incident.id, Step(incident.level, incident.round), incident.ack_deadline)
         if self._doorbell is not None:
             self._doorbell.ring()
+
+
+AlertGroup = tuple[str, Sequence[Alert]]
+
+
+class _Work:
+    """A group commit's unit of work, with each service's open incident read once and saved once.
+
+    An incident appended to many times in one unit is written back once, with all its new events, at
+    `flush`; one that closed was saved at once, so a new incident can open for its service after it.
+    """
+
+    def __init__(self, uow: UnitOfWork, states: Sequence[ServiceState]) -> None:
+        self.uow = uow
+        self.states = {state.service_id: state for state in states}
+        open_ids = [state.open_incident for state in states if state.open_incident is not None]
+        self._incidents = uow.incidents.get_many(open_ids)
+
+    def open_incident(self, state: ServiceState) -> Incident | None:
+        if state.open_incident is None:
+            return None
+        found = self._incidents.get(state.open_incident)
+        if found is None:
+            found = self.uow.incidents.get(state.open_incident)
+            if found is not None:
+                self._incidents[found.id] = found
+        return found
+
+    def opened(self, incident: Incident) -> None:
+        self._incidents[incident.id] = incident
+
+    def flush(self) -> None:
+        for incident in self._incidents.values():
+            if incident.events:
+                self.uow.incidents.save(incident)
 
 
 def _received(alert: Alert, now: datetime) -> events.AlertReceived:

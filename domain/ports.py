@@ -59,6 +59,11 @@ class ServiceStateRepository(Protocol):
         """The service's state, locked until the unit of work ends (created healthy if new)."""
         ...
 
+    def lock_all(self, service_ids: Sequence[ServiceId]) -> list[ServiceState]:
+        """`lock` for several services at once, in id order (so two callers never wait on each other
+        in a cycle); one state per distinct id, in id order."""
+        ...
+
     def save(self, state: ServiceState) -> None: ...
 
     def list(self) -> list[ServiceState]:
@@ -73,6 +78,10 @@ class IncidentRepository(Protocol):
 
     def get(self, incident_id: IncidentId) -> Incident | None:
         """The incident, or None. Callers that will change it hold its service's lock first."""
+        ...
+
+    def get_many(self, incident_ids: Sequence[IncidentId]) -> dict[IncidentId, Incident]:
+        """`get` for several incidents at once; unknown ids are left out."""
         ...
 
     def save(self, incident: Incident) -> None:

@@ -9,10 +9,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TypeVar
 from urllib.parse import parse_qs
 
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "twilio-auth-token-0123456789"
+
+
+F = TypeVar("F", bound="FakeTwilio")
 
 
 @dataclass
@@ -75,7 +79,11 @@ class FakeTwilio:
         if answer.status == 201:
             sid = f"SM{len(self.messages):032x}"
             return 201, {"sid": sid, "status": "queued", "to": form.get("To"), "body": form.get("Body")}, 0.0
-        body = {"code": answer.code, "message": f"fake error {answer.code}", "status": answer.status}
+        body: dict[str, object] = {
+            "code": answer.code,
+            "message": f"fake error {answer.code}",
+            "status": answer.status,
+        }
         return answer.status, body, answer.delay
 
 
@@ -105,7 +113,13 @@ def _handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
 
 @contextmanager
 def running_fake_twilio() -> Iterator[FakeTwilio]:
-    fake = FakeTwilio()
+    with serving(FakeTwilio()) as fake:
+        yield fake
+
+
+@contextmanager
+def serving(fake: F) -> Iterator[F]:
+    """`fake` (a FakeTwilio or a subclass) behind a real HTTP server on a free port."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
     fake.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -115,6 +115,9 @@ class _Services:
     def lock(self, service_id: ServiceId) -> ServiceState:
         return copy.copy(self.s.services.setdefault(service_id, ServiceState(service_id)))
 
+    def lock_all(self, service_ids: Sequence[ServiceId]) -> list[ServiceState]:
+        return [self.lock(service_id) for service_id in sorted(set(service_ids))]
+
     def save(self, state: ServiceState) -> None:
         self.s.services[state.service_id] = copy.copy(state)
 
@@ -134,6 +137,10 @@ class _Incidents:
     def get(self, incident_id: IncidentId) -> Incident | None:
         found = self.s.incidents.get(incident_id)
         return None if found is None else replace(found, events=[])
+
+    def get_many(self, incident_ids: Sequence[IncidentId]) -> dict[IncidentId, Incident]:
+        found = {i: self.get(i) for i in incident_ids}
+        return {i: incident for i, incident in found.items() if incident is not None}
 
     def save(self, incident: Incident) -> None:
         for event in incident.events:

@@ -1,4 +1,10 @@
-"""SQL repositories for service states, incidents, alerts and timelines, on one shared connection."""
+"""SQL repositories for service states, incidents and timelines, on one shared connection.
+
+Writes that nothing needs back at once (an incident's new state, timeline events, alert counts) are kept
+until the next read of the same repository or the commit, then written together: a group of alerts then
+costs a few round trips to the database instead of several per alert. An error of such a write surfaces
+at that read or at the commit, and fails the whole unit of work, as before.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +12,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Insert, Row, Select, Table, func, select, update
+from sqlalchemy import Connection, Insert, Row, Select, Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.db import event_codec
-from adapters.db.tables import alerts, incidents, service_states, timeline
+from adapters.db.tables import incidents, service_states, timeline
 from domain.events import Event
 from domain.model import (
-    Alert,
     Incident,
     IncidentId,
     IncidentState,
@@ -34,15 +39,25 @@ def insert_ignoring_duplicates(conn: Connection, table: Table, keys: Sequence[st
     return sqlite.insert(table).on_conflict_do_nothing(index_elements=list(keys))
 
 
+def insert_or_update(conn: Connection, table: Table, keys: Sequence[str], columns: Sequence[str]) -> Insert:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE SET columns, in the connection's dialect."""
+    insert = postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table)
+    return insert.on_conflict_do_update(
+        index_elements=list(keys), set_={c: insert.excluded[c] for c in columns}
+    )
+
+
 class SqlServiceStateRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._unsaved: dict[ServiceId, dict[str, object]] = {}
 
     def lock(self, service_id: ServiceId) -> ServiceState:
         """The service's state, its row locked until the transaction ends (created healthy if new).
 
         On SQLite the whole database is already locked by BEGIN IMMEDIATE; FOR UPDATE is dropped.
         """
+        self.flush()
         found = self._select_for_update(service_id)
         if found is None:
             insert = insert_ignoring_duplicates(self._conn, service_states, ["service_id"])
@@ -51,17 +66,43 @@ class SqlServiceStateRepository:
         assert found is not None, "the row was inserted, or another transaction inserted it first"
         return found
 
-    def save(self, state: ServiceState) -> None:
-        values = {"service_id": state.service_id, "open_incident_id": state.open_incident}
-        changed = self._conn.execute(
-            update(service_states)
-            .where(service_states.c.service_id == state.service_id)
-            .values(open_incident_id=state.open_incident)
+    def lock_all(self, service_ids: Sequence[ServiceId]) -> list[ServiceState]:
+        """One statement for every service (two more when some are new). PostgreSQL locks the rows in the
+        order of the ORDER BY, the database's order of ids, which is the same for every caller."""
+        self.flush()
+        wanted = sorted(set(service_ids))
+        found = self._select_all_for_update(wanted)
+        if missing := [s for s in wanted if s not in {state.service_id for state in found}]:
+            insert = insert_ignoring_duplicates(self._conn, service_states, ["service_id"])
+            self._conn.execute(insert.values([{"service_id": s, "open_incident_id": None} for s in missing]))
+            found = self._select_all_for_update(wanted)
+        assert len(found) == len(wanted), "the rows were inserted, or other transactions inserted them first"
+        return found
+
+    def _select_all_for_update(self, service_ids: list[ServiceId]) -> list[ServiceState]:
+        query = (
+            select(service_states)
+            .where(service_states.c.service_id.in_(service_ids))
+            .order_by(service_states.c.service_id)
+            .with_for_update()
         )
-        if changed.rowcount == 0:
-            self._conn.execute(service_states.insert().values(**values))
+        return [_service_state(row) for row in self._conn.execute(query)]
+
+    def save(self, state: ServiceState) -> None:
+        """Kept until `flush` (called by the next lock, list or the commit)."""
+        self._unsaved[state.service_id] = {
+            "service_id": state.service_id,
+            "open_incident_id": state.open_incident,
+        }
+
+    def flush(self) -> None:
+        if self._unsaved:
+            rows, self._unsaved = list(self._unsaved.values()), {}
+            insert = insert_or_update(self._conn, service_states, ["service_id"], ["open_incident_id"])
+            self._conn.execute(insert, rows)
 
     def list(self) -> list[ServiceState]:
+        self.flush()
         rows = self._conn.execute(select(service_states).order_by(service_states.c.service_id))
         return [_service_state(row) for row in rows]
 
@@ -74,14 +115,25 @@ class SqlServiceStateRepository:
 class SqlTimeline:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._pending: list[dict[str, object]] = []
 
     def append(self, incident_id: IncidentId, event: Event) -> None:
-        kind, data = event_codec.encode(event)
-        self._conn.execute(
-            timeline.insert().values(incident_id=incident_id, at=event.at, kind=kind, data=data)
-        )
+        self.extend(incident_id, [event])
+
+    def extend(self, incident_id: IncidentId, events: Sequence[Event]) -> None:
+        """Append events, in order; they are written at the next `of`, `flush` or commit."""
+        for event in events:
+            kind, data = event_codec.encode(event)
+            self._pending.append({"incident_id": incident_id, "at": event.at, "kind": kind, "data": data})
+
+    def flush(self) -> None:
+        """Write the appended events in one executemany (one round trip on PostgreSQL)."""
+        if self._pending:
+            rows, self._pending = self._pending, []
+            self._conn.execute(timeline.insert(), rows)
 
     def of(self, incident_id: IncidentId) -> list[Event]:
+        self.flush()
         query = select(timeline).where(timeline.c.incident_id == incident_id).order_by(timeline.c.id)
         return [event_codec.decode(row.kind, row.at, row.data) for row in self._conn.execute(query)]
 
@@ -90,8 +142,13 @@ class SqlIncidentRepository:
     def __init__(self, conn: Connection, timeline: SqlTimeline) -> None:
         self._conn = conn
         self._timeline = timeline
+        self._unsaved: dict[IncidentId, dict[str, object]] = {}
 
     def add(self, incident: Incident) -> None:
+        # An incident of the same service closed in this unit must be so on the table before the
+        # service's next one opens (one open incident per service is a unique index).
+        if any(row["b_service_id"] == incident.service_id for row in self._unsaved.values()):
+            self.flush()
         query = incidents.insert().values(**_incident_values(incident)).returning(incidents.c.id)
         incident.id = IncidentId(self._conn.execute(query).scalar_one())
         self._append_events(incident)
@@ -99,16 +156,32 @@ class SqlIncidentRepository:
     def get(self, incident_id: IncidentId) -> Incident | None:
         if not 0 < incident_id <= MAX_INCIDENT_ID:  # an id typed by someone; SQLite cannot even bind 2**64
             return None
+        self.flush()
         row = self._conn.execute(select(incidents).where(incidents.c.id == incident_id)).first()
         return None if row is None else _incident(row)
 
+    def get_many(self, incident_ids: Sequence[IncidentId]) -> dict[IncidentId, Incident]:
+        if not incident_ids:
+            return {}
+        self.flush()
+        rows = self._conn.execute(select(incidents).where(incidents.c.id.in_(set(incident_ids))))
+        return {IncidentId(row.id): _incident(row) for row in rows}
+
     def save(self, incident: Incident) -> None:
-        self._conn.execute(
-            update(incidents).where(incidents.c.id == incident.id).values(**_incident_values(incident))
-        )
+        """Kept until `flush`: an incident saved several times in one unit is written once."""
+        values = {f"b_{name}": value for name, value in _incident_values(incident).items()}
+        self._unsaved[incident.id] = {"b_id": incident.id, **values}
         self._append_events(incident)
 
+    def flush(self) -> None:
+        """Write every saved incident in one executemany, then their events."""
+        if self._unsaved:
+            rows, self._unsaved = list(self._unsaved.values()), {}
+            self._conn.execute(_UPDATE_INCIDENT, rows)
+        self._timeline.flush()
+
     def overdue(self, now: datetime, limit: int) -> list[tuple[IncidentId, Step]]:
+        self.flush()
         query = (
             self._waiting()
             .where(incidents.c.ack_deadline <= now)
@@ -118,11 +191,13 @@ class SqlIncidentRepository:
         return [(IncidentId(row.id), Step(row.level, row.round)) for row in self._conn.execute(query)]
 
     def pending_deadlines(self) -> list[tuple[IncidentId, Step, datetime]]:
+        self.flush()
         query = self._waiting().order_by(incidents.c.id)
         rows = self._conn.execute(query)
         return [(IncidentId(row.id), Step(row.level, row.round), row.ack_deadline) for row in rows]
 
     def list(self, states: Sequence[IncidentState], limit: int = 100) -> list[Incident]:
+        self.flush()
         query = (
             select(incidents)
             .where(incidents.c.state.in_([s.value for s in states]))
@@ -137,57 +212,25 @@ class SqlIncidentRepository:
         )
 
     def _append_events(self, incident: Incident) -> None:
-        for event in incident.events:
-            self._timeline.append(incident.id, event)
+        self._timeline.extend(incident.id, incident.events)
         incident.events.clear()
-
-
-class SqlAlertRepository:
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-
-    def record(self, incident_id: IncidentId, alert: Alert, at: datetime) -> None:
-        counted = self._conn.execute(
-            update(alerts)
-            .where(alerts.c.incident_id == incident_id, alerts.c.firing, _same_key(alert.dedup_key))
-            .values(count=alerts.c.count + 1, last_at=at)
-        )
-        if counted.rowcount == 0:
-            self._conn.execute(
-                alerts.insert().values(
-                    incident_id=incident_id,
-                    dedup_key=alert.dedup_key,
-                    firing=True,
-                    count=1,
-                    first_at=at,
-                    last_at=at,
-                )
-            )
-
-    def resolve(self, incident_id: IncidentId, dedup_key: str | None, at: datetime) -> None:
-        query = update(alerts).where(alerts.c.incident_id == incident_id, alerts.c.firing)
-        if dedup_key is not None:
-            query = query.where(_same_key(dedup_key))
-        self._conn.execute(query.values(firing=False, last_at=at))
-
-    def firing_count(self, incident_id: IncidentId) -> int:
-        query = select(func.count()).where(alerts.c.incident_id == incident_id, alerts.c.firing)
-        return int(self._conn.execute(query).scalar_one())
-
-    def is_firing(self, incident_id: IncidentId, dedup_key: str) -> bool:
-        query = select(alerts.c.id).where(
-            alerts.c.incident_id == incident_id, alerts.c.firing, alerts.c.dedup_key == dedup_key
-        )
-        return self._conn.execute(query.limit(1)).first() is not None
-
-
-def _same_key(dedup_key: str | None) -> ColumnElement[bool]:
-    return alerts.c.dedup_key.is_(None) if dedup_key is None else alerts.c.dedup_key == dedup_key
 
 
 def _service_state(row: Row[Any]) -> ServiceState:
     open_incident = None if row.open_incident_id is None else IncidentId(row.open_incident_id)
     return ServiceState(ServiceId(row.service_id), open_incident)
+
+
+_INCIDENT_COLUMNS = (
+    "service_id", "summary", "state", "level", "round", "ack_deadline", "acknowledged_by",
+    "acknowledged_at", "resolved_by", "resolved_at", "exhausted", "opened_at",
+)  # fmt: skip
+# Bound names differ from the columns': SQLAlchemy keeps the columns' own names for itself.
+_UPDATE_INCIDENT = (
+    update(incidents)
+    .where(incidents.c.id == bindparam("b_id"))
+    .values({name: bindparam(f"b_{name}") for name in _INCIDENT_COLUMNS})
+)
 
 
 def _incident_values(incident: Incident) -> dict[str, object]:

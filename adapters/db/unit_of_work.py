@@ -7,9 +7,9 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
+from adapters.db.alert_repository import SqlAlertRepository
 from adapters.db.outbox import SqlOutbox
 from adapters.db.repositories import (
-    SqlAlertRepository,
     SqlIncidentRepository,
     SqlServiceStateRepository,
     SqlTimeline,
@@ -21,6 +21,8 @@ class SqlAlchemyUnitOfWork:
     """Everything done between `with` and `commit()` commits together; leaving the block rolls back.
 
     After `commit()` the unit of work stays usable: the next statement starts a new transaction.
+    The repositories keep some writes until a read or the commit (see `repositories`); `commit` writes
+    them first.
     """
 
     # Typed as the ports: a protocol's attributes are invariant, so the concrete classes would not do.
@@ -40,11 +42,11 @@ class SqlAlchemyUnitOfWork:
         # The connection begins its transaction on first use (autobegin), so a unit of work that
         # touches nothing takes no lock, and one that committed holds none until it is used again.
         conn = self._conn = self._engine.connect()
-        self.services = SqlServiceStateRepository(conn)
+        self.services = self._services = SqlServiceStateRepository(conn)
         timeline = SqlTimeline(conn)
         self.timeline = timeline
-        self.incidents = SqlIncidentRepository(conn, timeline)
-        self.alerts = SqlAlertRepository(conn)
+        self.incidents = self._incidents = SqlIncidentRepository(conn, timeline)
+        self.alerts = self._alerts = SqlAlertRepository(conn)
         self.outbox = SqlOutbox(conn)
         return self
 
@@ -65,4 +67,7 @@ class SqlAlchemyUnitOfWork:
     def commit(self) -> None:
         if self._conn is None:
             raise RuntimeError("commit() outside the unit of work's `with` block")
+        self._alerts.flush()
+        self._incidents.flush()
+        self._services.flush()
         self._conn.commit()

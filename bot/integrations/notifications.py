@@ -7,7 +7,6 @@ from typing import Literal, TypeVar
 
 from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from starlette.concurrency import run_in_threadpool
 
 from bot.errors import ApiError, field_errors
 from domain.model import Alert, AlertStatus, ServiceId
@@ -77,8 +76,7 @@ def validated(model: type[M], payload: object) -> M:
 
 async def apply(request: Request, service_id: ServiceId, alerts: list[Alert]) -> NotificationAccepted:
     """Hand every alert to the pager in one unit of work; it is committed when this returns."""
-    pager = request.app.state.runtime.pager
-    outcomes = await run_in_threadpool(pager.on_alerts, service_id, alerts)
+    outcomes = await request.app.state.runtime.intake.apply(service_id, alerts)
     return NotificationAccepted(
         alerts=[
             AppliedAlert(fingerprint=a.dedup_key or "", incident_id=o.incident_id, result=o.result.value)

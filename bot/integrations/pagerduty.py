@@ -126,7 +126,7 @@ async def _apply(request: Request, service_id: ServiceId, event: PagerDutyEvent)
     else:
         assert event.payload is not None
         alert = _trigger(event.payload, event.dedup_key or uuid.uuid4().hex)
-    await run_in_threadpool(pager.on_alerts, service_id, [alert])
+    await request.app.state.runtime.intake.apply(service_id, [alert])
     return str(alert.dedup_key)
 
 

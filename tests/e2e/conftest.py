@@ -79,6 +79,7 @@ def make_harness(
     timer.pager = runtime.pager
     with TestClient(create_app(runtime, manage_runtime=False)) as client:
         yield Harness(client, runtime, clock, timer, notifiers)
+    runtime.intake.stop()  # its workers start with the first alert; the runtime is not started here
     runtime.engine.dispose()
 
 

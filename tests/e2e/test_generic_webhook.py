@@ -132,3 +132,13 @@ def test_alert_pages_level_one_after_the_bundling_window(harness: Harness) -> No
     harness.advance(harness.runtime.dispatcher.policy.bundle_window)
 
     assert sorted(harness.pages()) == [("email", "alice@example.com", (1,)), ("sms", "+33612345678", (1,))]
+
+
+def test_an_alert_arriving_during_shutdown_is_refused_with_503_and_not_stored(harness: Harness) -> None:
+    harness.runtime.intake.stop()
+
+    response = harness.alert({"summary": "DB down"})
+
+    assert response.status_code == 503  # type: ignore[attr-defined]
+    assert response.headers["Retry-After"] == "5"  # type: ignore[attr-defined]
+    assert stored_incidents(harness) == []

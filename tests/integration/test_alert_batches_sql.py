@@ -1,7 +1,8 @@
-"""Pager.on_alerts over the SQL unit of work: a notification's alerts are stored together or not at all."""
+"""Pager.on_alerts and on_alert_groups over SQL: one unit of work is stored together or not at all."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -10,7 +11,8 @@ from sqlalchemy.exc import DBAPIError
 
 from adapters.db import SqlAlchemyUnitOfWork, make_engine, upgrade
 from adapters.db.tables import alerts, incidents, outbox
-from domain.model import Alert
+from domain.events import AlertReceived
+from domain.model import Alert, AlertStatus, IncidentId
 from domain.pager import AlertResult, Pager
 from tests.fakes import FakeAckTimer, FakeClock
 from tests.unit.conftest import make_catalog
@@ -59,3 +61,59 @@ def test_a_batch_of_two_firing_alerts_stores_one_incident_with_both(engine: Engi
     assert [o.result for o in outcomes] == [AlertResult.OPENED, AlertResult.APPENDED]
     assert (count(engine, incidents), count(engine, alerts)) == (1, 2)
     assert list(timer.scheduled) == [outcomes[0].incident_id]
+
+
+def received_keys(engine: Engine, incident_id: int) -> list[str]:
+    with SqlAlchemyUnitOfWork(engine) as uow:
+        found = [e for e in uow.timeline.of(IncidentId(incident_id)) if isinstance(e, AlertReceived)]
+        return [e.dedup_key or "-" for e in found]
+
+
+@pytest.mark.postgres
+def test_groups_of_several_requests_commit_together_each_with_its_own_outcome(engine: Engine) -> None:
+    pager, timer = make_pager(engine)
+
+    outcomes = pager.on_alert_groups(
+        [
+            ("payments", [Alert("disk full", dedup_key="disk")]),
+            ("search", [Alert("slow", dedup_key="slow")]),
+            ("payments", [Alert("disk full", dedup_key="disk"), Alert("cpu", dedup_key="cpu")]),
+            ("payments", [Alert("healthy", AlertStatus.RESOLVED)]),
+            ("payments", [Alert("disk full again", dedup_key="disk")]),
+        ]
+    )
+
+    assert [[(o.incident_id, o.result.value) for o in group] for group in outcomes] == [
+        [(1, "opened")],
+        [(2, "opened")],
+        [(1, "appended"), (1, "appended")],
+        [(1, "resolved")],
+        [(3, "opened")],
+    ]
+    assert received_keys(engine, 1) == ["disk", "disk", "cpu", "-"]
+    assert sorted(timer.scheduled) == [2, 3]
+
+
+@pytest.mark.postgres
+def test_groups_naming_services_in_opposite_orders_do_not_deadlock(engine: Engine) -> None:
+    pager, _ = make_pager(engine)
+    failures: list[BaseException] = []
+
+    def send(services: list[str]) -> None:
+        try:
+            for n in range(15):
+                pager.on_alert_groups([(s, [Alert(f"{s} {n}", dedup_key=str(n))]) for s in services])
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [
+        threading.Thread(target=send, args=(order,))
+        for order in (["payments", "search"], ["search", "payments"])
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert failures == []
+    assert count(engine, alerts) == 2 * 15

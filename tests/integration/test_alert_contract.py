@@ -102,3 +102,13 @@ def test_a_key_firing_on_another_incident_is_not_firing_on_this_one(new_uow: New
 
     with new_uow() as uow:
         assert uow.alerts.is_firing(incident_id, "disk") is False
+
+
+def test_alerts_seen_again_in_a_later_unit_of_work_are_counted_not_duplicated(new_uow: NewUow) -> None:
+    incident_id, other = add_incident(new_uow, "payments"), add_incident(new_uow, "search")
+    record(new_uow, incident_id, "disk", None)
+    record(new_uow, other, "cpu")
+
+    record(new_uow, incident_id, "disk", None, "cpu", "disk")
+
+    assert (firing(new_uow, incident_id), firing(new_uow, other)) == (3, 1)

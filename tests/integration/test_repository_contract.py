@@ -93,6 +93,18 @@ def test_unknown_incident_is_none(new_uow: NewUow) -> None:
         assert uow.incidents.get(IncidentId(999)) is None
 
 
+def test_get_many_reads_back_the_known_incidents(new_uow: NewUow) -> None:
+    first, second = add_incident(new_uow, "payments"), add_incident(new_uow, "search")
+
+    with new_uow() as uow:
+        found = uow.incidents.get_many([first, second, IncidentId(999)])
+
+    assert {i: (x.id, x.service_id) for i, x in found.items()} == {
+        first: (first, "payments"),
+        second: (second, "search"),
+    }
+
+
 def test_saved_incident_reads_back_changed(new_uow: NewUow) -> None:
     incident_id = add_incident(new_uow)
     with new_uow() as uow:
@@ -111,6 +123,32 @@ def test_saved_incident_reads_back_changed(new_uow: NewUow) -> None:
         "bob",
         at(30),
     )
+
+
+def test_within_one_unit_of_work_every_write_reads_back_before_the_commit(new_uow: NewUow) -> None:
+    incident_id = add_incident(new_uow)
+    resolved = events.IncidentResolved(at=at(9), by="alice", reason="fixed")
+    with new_uow() as uow:
+        incident = uow.incidents.get(incident_id)
+        assert incident is not None
+        incident.resolve("alice", at(9), "fixed")
+        uow.incidents.save(incident)
+        uow.alerts.record(incident_id, Alert("disk", dedup_key="disk"), at(1))
+        state = uow.services.lock(ServiceId("payments"))
+        state.open_incident = incident_id
+        uow.services.save(state)
+
+        found = uow.incidents.get(incident_id)
+        listed = uow.incidents.list([IncidentState.RESOLVED])
+        timeline = uow.timeline.of(incident_id)
+        firing = uow.alerts.is_firing(incident_id, "disk")
+        states = uow.services.list()
+
+    assert found is not None and found.state is IncidentState.RESOLVED
+    assert [i.id for i in listed] == [incident_id]
+    assert timeline == [resolved]
+    assert firing
+    assert states == [ServiceState(ServiceId("payments"), incident_id)]
 
 
 def test_pending_events_are_appended_to_the_timeline_in_order_and_cleared(new_uow: NewUow) -> None:
@@ -267,6 +305,25 @@ def test_saved_service_state_keeps_its_open_incident(new_uow: NewUow) -> None:
 
     assert locked.open_incident == incident_id
     assert [(s.service_id, s.open_incident) for s in listed] == [("payments", None), ("search", incident_id)]
+
+
+def test_locking_several_services_gives_each_state_once_in_id_order(new_uow: NewUow) -> None:
+    incident_id = add_incident(new_uow, "search")
+    with new_uow() as uow:
+        state = uow.services.lock(ServiceId("search"))
+        state.open_incident = incident_id
+        uow.services.save(state)
+        uow.commit()
+
+    with new_uow() as uow:
+        states = uow.services.lock_all([ServiceId("search"), ServiceId("payments"), ServiceId("search")])
+        uow.commit()
+    with new_uow() as uow:
+        listed = uow.services.list()
+
+    expected = [ServiceState(ServiceId("payments"), None), ServiceState(ServiceId("search"), incident_id)]
+    assert states == expected
+    assert listed == expected
 
 
 # The unit of work

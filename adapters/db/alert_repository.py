@@ -1,0 +1,103 @@
+"""The SQL alert repository: each incident's distinct alerts, counted per dedup key.
+
+Alerts recorded in a unit of work are kept until its next read or its commit, then counted in one
+executemany for keys already firing and inserted in one for new keys (see `repositories`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, bindparam, func, select, update
+
+from adapters.db.tables import alerts
+from domain.model import Alert, IncidentId
+
+
+class SqlAlertRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._unrecorded: dict[tuple[IncidentId, str | None], list[datetime]] = {}
+
+    def record(self, incident_id: IncidentId, alert: Alert, at: datetime) -> None:
+        """Kept until `flush`: repeats of one key in one unit of work are counted in one statement."""
+        self._unrecorded.setdefault((incident_id, alert.dedup_key), []).append(at)
+
+    def flush(self) -> None:
+        """Count every recorded alert whose key fires already, in one executemany; insert the rest."""
+        if not self._unrecorded:
+            return
+        unrecorded, self._unrecorded = self._unrecorded, {}
+        firing = self._firing_keys(unrecorded)
+        counted = [_counted(i, k, times) for (i, k), times in unrecorded.items() if (i, k) in firing]
+        named = [row for row in counted if row["b_key"] is not None]
+        if named:
+            self._conn.execute(_COUNT_ALERT, named)
+        if unnamed := [row for row in counted if row["b_key"] is None]:
+            self._conn.execute(_COUNT_UNNAMED_ALERT, unnamed)
+        new = [_new_alert(i, k, times) for (i, k), times in unrecorded.items() if (i, k) not in firing]
+        if new:
+            self._conn.execute(alerts.insert(), new)
+
+    def _firing_keys(
+        self, wanted: dict[tuple[IncidentId, str | None], list[datetime]]
+    ) -> set[tuple[IncidentId, str | None]]:
+        keys = {k for _, k in wanted if k is not None}
+        same_key: ColumnElement[bool] = alerts.c.dedup_key.in_(keys)
+        if any(k is None for _, k in wanted):
+            same_key = same_key | alerts.c.dedup_key.is_(None)
+        query = select(alerts.c.incident_id, alerts.c.dedup_key).where(
+            alerts.c.incident_id.in_({i for i, _ in wanted}), alerts.c.firing, same_key
+        )
+        return {(IncidentId(r.incident_id), r.dedup_key) for r in self._conn.execute(query)} & set(wanted)
+
+    def resolve(self, incident_id: IncidentId, dedup_key: str | None, at: datetime) -> None:
+        self.flush()
+        query = update(alerts).where(alerts.c.incident_id == incident_id, alerts.c.firing)
+        if dedup_key is not None:
+            query = query.where(_same_key(dedup_key))
+        self._conn.execute(query.values(firing=False, last_at=at))
+
+    def firing_count(self, incident_id: IncidentId) -> int:
+        self.flush()
+        query = select(func.count()).where(alerts.c.incident_id == incident_id, alerts.c.firing)
+        return int(self._conn.execute(query).scalar_one())
+
+    def is_firing(self, incident_id: IncidentId, dedup_key: str) -> bool:
+        self.flush()
+        query = select(alerts.c.id).where(
+            alerts.c.incident_id == incident_id, alerts.c.firing, alerts.c.dedup_key == dedup_key
+        )
+        return self._conn.execute(query.limit(1)).first() is not None
+
+
+def _alert_counter(key: ColumnElement[bool]) -> Any:
+    return (
+        update(alerts)
+        .where(alerts.c.incident_id == bindparam("b_incident"), alerts.c.firing, key)
+        .values(count=alerts.c.count + bindparam("b_count"), last_at=bindparam("b_last"))
+    )
+
+
+_COUNT_ALERT = _alert_counter(alerts.c.dedup_key == bindparam("b_key"))
+_COUNT_UNNAMED_ALERT = _alert_counter(alerts.c.dedup_key.is_(None))
+
+
+def _counted(incident_id: IncidentId, key: str | None, times: list[datetime]) -> dict[str, object]:
+    return {"b_incident": incident_id, "b_key": key, "b_count": len(times), "b_last": max(times)}
+
+
+def _new_alert(incident_id: IncidentId, key: str | None, times: list[datetime]) -> dict[str, object]:
+    return {
+        "incident_id": incident_id,
+        "dedup_key": key,
+        "firing": True,
+        "count": len(times),
+        "first_at": min(times),
+        "last_at": max(times),
+    }
+
+
+def _same_key(dedup_key: str | None) -> ColumnElement[bool]:
+    return alerts.c.dedup_key.is_(None) if dedup_key is None else alerts.c.dedup_key == dedup_key
