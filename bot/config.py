@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
+import hmac
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,12 +35,42 @@ class ConfigError(Exception):
         super().__init__("\n".join(f"{source}: {problem}" for problem in self.problems))
 
 
+class KeyRing(Mapping[str, ServiceId]):
+    """Integration keys and their services. A presented key is looked up by its SHA-256 digest, so the
+    cost does not grow with the number of services, and the key found is still compared in constant time
+    (as is a dummy when none is found)."""
+
+    def __init__(self, keys: Mapping[str, ServiceId]) -> None:
+        self._keys = dict(keys)
+        self._by_digest = {_digest(key): (key, service) for key, service in self._keys.items()}
+
+    def service_for(self, presented: str) -> ServiceId | None:
+        key, service = self._by_digest.get(_digest(presented), ("", None))
+        return service if hmac.compare_digest(key.encode(), presented.encode()) else None
+
+    def __getitem__(self, key: str) -> ServiceId:
+        return self._keys[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __repr__(self) -> str:  # the keys are secrets
+        return f"KeyRing({len(self)} keys)"
+
+
+def _digest(key: str) -> bytes:
+    return hashlib.sha256(key.encode()).digest()
+
+
 @dataclass(frozen=True)
 class PagerConfig:
     """A checked config. A service may have no integration key: then only the API can page it."""
 
     catalog: Catalog
-    integration_keys: Mapping[str, ServiceId] = field(repr=False)
+    integration_keys: KeyRing = field(repr=False)
     source: str
     grafana_secrets: Mapping[ServiceId, str] = field(default_factory=dict, repr=False)
 
@@ -87,7 +119,7 @@ def _parse(text: str, source: str, env: Mapping[str, str], problems: Problems) -
     )
     return PagerConfig(
         catalog,
-        MappingProxyType(_integration_keys(dict(sections), problems)),
+        KeyRing(_integration_keys(dict(sections), problems)),
         source,
         grafana_secrets=MappingProxyType(_grafana_secrets(dict(sections))),
     )

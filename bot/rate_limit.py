@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from fastapi import Request
 
+from bot.config import KeyRing
 from bot.errors import ApiError
 from bot.schemas import ErrorOut, FieldError
 from bot.settings import RateLimit
@@ -44,18 +44,17 @@ class AlertRateLimiter:
     def __init__(
         self,
         limit: RateLimit,
-        integration_keys: Mapping[str, ServiceId],
+        integration_keys: KeyRing,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.limit = limit
         self._clock = clock
         self._buckets: dict[ServiceId, TokenBucket] = {}
         self._lock = threading.Lock()
-        # Picks a bucket only; authentication stays with the endpoint's constant-time comparison.
-        self._services = {_digest(key): service for key, service in integration_keys.items()}
+        self._keys = integration_keys
 
     def service_of(self, presented_key: str | None) -> ServiceId | None:
-        return self._services.get(_digest(presented_key)) if presented_key else None
+        return self._keys.service_for(presented_key) if presented_key else None
 
     def check(self, service_id: ServiceId) -> None:
         """Count one request for the service; raises ApiError 429 with Retry-After when over the limit."""
@@ -73,10 +72,6 @@ class AlertRateLimiter:
                 [FieldError(field="rate_limit", reason=str(self.limit))],
                 headers={"Retry-After": str(seconds)},
             )
-
-
-def _digest(key: str) -> bytes:
-    return hashlib.sha256(key.encode()).digest()
 
 
 # For the OpenAPI document of every limited endpoint.

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hmac
 import json
-from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 
+from bot.config import KeyRing
 from bot.errors import ApiError, field_errors
 from bot.schemas import AlertAccepted, ErrorOut, GenericAlert
 from domain.model import ServiceId
@@ -29,13 +28,9 @@ _ERRORS: dict[int | str, dict[str, object]] = {
 }
 
 
-def find_service(keys: Mapping[str, ServiceId], presented: str | None) -> ServiceId:
-    """The service an integration key belongs to, comparing every key in constant time."""
-    found: ServiceId | None = None
-    if presented:
-        for key, service_id in keys.items():
-            if hmac.compare_digest(key.encode(), presented.encode()):
-                found = service_id
+def find_service(keys: KeyRing, presented: str | None) -> ServiceId:
+    """The service an integration key belongs to (compared in constant time); 401 for any other key."""
+    found = keys.service_for(presented) if presented else None
     if found is None:
         raise ApiError(
             401, "missing or unknown integration key", headers={"WWW-Authenticate": 'Bearer realm="pager"'}

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from bot.config import KeyRing
 from bot.errors import ApiError
 from bot.rate_limit import AlertRateLimiter, TokenBucket
 from bot.settings import RateLimit, Settings, SettingsError
 from domain.model import ServiceId
 
-KEYS = {"payments-key": ServiceId("payments"), "search-key": ServiceId("search")}
+KEYS = KeyRing({"payments-key": ServiceId("payments"), "search-key": ServiceId("search")})
 
 
 class Clock:
