@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from bot.config import parse_config
+from bot.config import KeyRing, parse_config
 from bot.settings import example_config_path
 from domain.model import ServiceId
 from tests.e2e.conftest import Harness
@@ -43,7 +43,7 @@ def readme_harness(sqlite_harness: Harness) -> Iterator[Harness]:
     config = sqlite_harness.runtime.config
     sqlite_harness.runtime.config = replace(
         config,
-        integration_keys={"payments-example-key": ServiceId("payments")},
+        integration_keys=KeyRing({"payments-example-key": ServiceId("payments")}),
         grafana_secrets={ServiceId("payments"): SECRET},
     )
     yield sqlite_harness
