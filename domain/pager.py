@@ -9,29 +9,28 @@ from enum import StrEnum
 
 from domain import events
 from domain.errors import IncidentNotFound, SweepFailed
+from domain.group_work import GroupWork
 from domain.model import (
     Alert,
     AlertStatus,
     Catalog,
-    EscalationPolicy,
     Incident,
     IncidentId,
     PersonId,
     ServiceState,
     Step,
 )
+from domain.paging import page_level, received
 from domain.ports import (
     AckTimer,
     Clock,
     Doorbell,
     IncidentObserver,
     NoMetrics,
-    OutboxMessage,
     PagerMetrics,
     UnitOfWork,
     UnitOfWorkFactory,
 )
-from domain.targets import resolve_targets
 
 
 class AlertResult(StrEnum):
@@ -93,7 +92,7 @@ class Pager:
         results: list[list[AlertOutcome]] = []
         settled: list[tuple[AlertOutcome, Incident]] = []
         with self._uow() as uow:
-            work = _Work(uow, uow.services.lock_all(services))
+            work = GroupWork(uow, uow.services.lock_all(services))
             for service_id, (_, alerts) in zip(services, groups, strict=True):
                 results.append(self._apply_group(work, work.states[service_id], alerts, now, settled))
             work.flush()
@@ -111,7 +110,7 @@ class Pager:
 
     def _apply_group(
         self,
-        work: _Work,
+        work: GroupWork,
         state: ServiceState,
         alerts: Sequence[Alert],
         now: datetime,
@@ -166,7 +165,7 @@ class Pager:
                 policy = self.catalog.policy_for(service)
                 step = incident.next_step(fired, now, policy)
                 if step is not None:
-                    self._page_level(uow, incident, policy, step, now)
+                    page_level(uow, self.catalog, incident, policy, step, now)
             changed = bool(incident.events)
             if changed:
                 uow.incidents.save(incident)
@@ -241,7 +240,7 @@ class Pager:
         return incident, state
 
     def _apply(
-        self, work: _Work, state: ServiceState, alert: Alert, now: datetime
+        self, work: GroupWork, state: ServiceState, alert: Alert, now: datetime
     ) -> tuple[AlertOutcome, Incident | None]:
         """One alert of a group, inside the unit of work; the incident comes back when it opened or
         resolved."""
@@ -254,7 +253,7 @@ class Pager:
             incident = self._open(uow, state, alert, now)
             work.opened(incident)
             return AlertOutcome(incident.id, AlertResult.OPENED), incident
-        incident.record(_received(alert, now))
+        incident.record(received(alert, now))
         uow.alerts.record(incident.id, alert, now)
         return AlertOutcome(incident.id, AlertResult.APPENDED), None
 
@@ -262,10 +261,10 @@ class Pager:
         service = self.catalog.service(state.service_id)
         incident = Incident(IncidentId(0), service.id, alert.summary, opened_at=now)
         incident.record(events.IncidentOpened(at=now, service_id=service.id, summary=alert.summary))
-        incident.record(_received(alert, now))
+        incident.record(received(alert, now))
         uow.incidents.add(incident)
         uow.alerts.record(incident.id, alert, now)
-        self._page_level(uow, incident, self.catalog.policy_for(service), Step(0, 0), now)
+        page_level(uow, self.catalog, incident, self.catalog.policy_for(service), Step(0, 0), now)
         uow.incidents.save(incident)
         state.open_incident = incident.id
         uow.services.save(state)
@@ -273,7 +272,7 @@ class Pager:
 
     def _alert_resolved(
         self,
-        work: _Work,
+        work: GroupWork,
         state: ServiceState,
         incident: Incident | None,
         alert: Alert,
@@ -282,7 +281,7 @@ class Pager:
         if incident is None:
             return AlertOutcome(None, AlertResult.IGNORED)
         uow = work.uow
-        incident.record(_received(alert, now))
+        incident.record(received(alert, now))
         if alert.dedup_key is not None:  # without a key, closing resolves every alert
             uow.alerts.resolve(incident.id, alert.dedup_key, now)
             if uow.alerts.firing_count(incident.id) > 0:
@@ -302,31 +301,6 @@ class Pager:
             state.open_incident = None
             uow.services.save(state)
 
-    def _page_level(
-        self, uow: UnitOfWork, incident: Incident, policy: EscalationPolicy, step: Step, now: datetime
-    ) -> None:
-        level = policy.levels[step.level]
-        incident.page(step, level, now)
-        resolved = resolve_targets(level.targets, self.catalog, now)
-        for target, reason in resolved.unreachable:
-            incident.record(events.TargetUnreachable(at=now, target=target, reason=reason))
-        uow.outbox.add(
-            [
-                OutboxMessage(
-                    incident_id=incident.id,
-                    service_id=incident.service_id,
-                    summary=incident.summary,
-                    level=step.level + 1,
-                    round=step.round,
-                    channel=contact.channel,
-                    address=contact.address,
-                    target=target,
-                    created_at=now,
-                )
-                for contact, target in resolved.contacts
-            ]
-        )
-
     def _changed(self, incident: Incident) -> None:
         """After a change of state committed: let the observer mirror it (chat cards, say)."""
         if self._observer is not None:
@@ -345,47 +319,3 @@ class Pager:
 
 
 AlertGroup = tuple[str, Sequence[Alert]]
-
-
-class _Work:
-    """A group commit's unit of work, with each service's open incident read once and saved once.
-
-    An incident appended to many times in one unit is written back once, with all its new events, at
-    `flush`; one that closed was saved at once, so a new incident can open for its service after it.
-    """
-
-    def __init__(self, uow: UnitOfWork, states: Sequence[ServiceState]) -> None:
-        self.uow = uow
-        self.states = {state.service_id: state for state in states}
-        open_ids = [state.open_incident for state in states if state.open_incident is not None]
-        self._incidents = uow.incidents.get_many(open_ids)
-
-    def open_incident(self, state: ServiceState) -> Incident | None:
-        if state.open_incident is None:
-            return None
-        found = self._incidents.get(state.open_incident)
-        if found is None:
-            found = self.uow.incidents.get(state.open_incident)
-            if found is not None:
-                self._incidents[found.id] = found
-        return found
-
-    def opened(self, incident: Incident) -> None:
-        self._incidents[incident.id] = incident
-
-    def flush(self) -> None:
-        for incident in self._incidents.values():
-            if incident.events:
-                self.uow.incidents.save(incident)
-
-
-def _received(alert: Alert, now: datetime) -> events.AlertReceived:
-    return events.AlertReceived(
-        at=now,
-        summary=alert.summary,
-        status=alert.status.value,
-        source=alert.source,
-        dedup_key=alert.dedup_key,
-        severity=alert.severity,
-        details=dict(alert.details),
-    )
