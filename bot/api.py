@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from bot.bootstrap import Runtime
 from bot.errors import ApiError
-from bot.schemas import ActBy, ErrorOut, IncidentList, IncidentOut, ServiceOut
+from bot.schemas import ActBy, ErrorOut, IncidentList, IncidentOut, ServiceOut, error_responses
 from bot.webhooks import MAX_BODY
 from domain.model import IncidentId, IncidentState
 from domain.queries import OPEN_STATES
@@ -40,16 +40,15 @@ def require_token(request: Request) -> None:
         )
 
 
-_ACT_ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorOut, "description": text}
-    for code, text in {
+_ACT_ERRORS = error_responses(
+    {
         400: "The body is not JSON",
         404: "No such incident",
         409: "The incident is resolved",
         413: "Body over 1 MiB",
         422: "`by` is missing or not a person of the config",
-    }.items()
-}
+    }
+)
 
 
 async def limit_body(request: Request) -> None:

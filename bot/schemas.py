@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal
 
@@ -126,3 +127,8 @@ class FieldError(BaseModel):
 class ErrorOut(BaseModel):
     error: str
     errors: list[FieldError] = []
+
+
+def error_responses(described: Mapping[int, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for error answers: each status an `ErrorOut` with its description."""
+    return {code: {"model": ErrorOut, "description": text} for code, text in described.items()}

@@ -15,7 +15,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.bootstrap import Runtime
 from bot.errors import ApiError
-from bot.schemas import ErrorOut, FieldError
+from bot.schemas import FieldError, error_responses
 from bot.webhooks import MAX_BODY, read_body, without_nul
 from domain.fallthrough import Delivery
 from domain.model import Channel, IncidentId
@@ -24,12 +24,14 @@ router = APIRouter(prefix="/twilio", tags=["twilio"])
 _log = structlog.get_logger("pager.twilio")
 # Up to 9 digits each: larger numbers are no step the pager wrote, and would not fit a database integer.
 _STEP = re.compile(r"(?<!\d)(\d{1,9})\.(\d{1,9})\.(\d{1,9})(?!\d)")
-_ERRORS: dict[int | str, dict[str, object]] = {
-    403: {"model": ErrorOut, "description": "X-Twilio-Signature missing or wrong"},
-    413: {"model": ErrorOut, "description": f"Body over {MAX_BODY // 1024 // 1024} MiB"},
-    422: {"model": ErrorOut, "description": "A required form field is missing (it is named)"},
-    503: {"model": ErrorOut, "description": "Twilio is not configured"},
-}
+_ERRORS = error_responses(
+    {
+        403: "X-Twilio-Signature missing or wrong",
+        413: f"Body over {MAX_BODY // 1024 // 1024} MiB",
+        422: "A required form field is missing (it is named)",
+        503: "Twilio is not configured",
+    }
+)
 
 _SIGNATURE_HEADER = {
     "name": "X-Twilio-Signature",

@@ -10,21 +10,19 @@ from pydantic import ValidationError
 
 from bot.config import KeyRing
 from bot.errors import ApiError, field_errors
-from bot.schemas import AlertAccepted, ErrorOut, GenericAlert
+from bot.schemas import AlertAccepted, GenericAlert, error_responses
 from domain.model import ServiceId
 
 MAX_BODY = 1024 * 1024
 
 router = APIRouter(tags=["webhooks"])
 
-_ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorOut, "description": text}
-    for code, text in {
-        400: "Malformed JSON",
-        401: "Missing or unknown integration key",
-        413: "Body over 1 MiB",
-        422: "Payload does not match the schema (the fields are named)",
-    }.items()
+# What every alert endpoint may answer besides its 2xx (each integration adds or rewords its own).
+ALERT_ERRORS = {
+    400: "Malformed JSON",
+    401: "Missing or unknown integration key",
+    413: "Body over 1 MiB",
+    422: "Payload does not match the schema (the fields are named)",
 }
 
 
@@ -81,7 +79,7 @@ def without_nul(node: Any) -> Any:
     "/webhooks/generic",
     status_code=202,
     response_model=AlertAccepted,
-    responses=_ERRORS,
+    responses=error_responses(ALERT_ERRORS),
     summary="Report an alert in Pager's own format",
     openapi_extra={
         "requestBody": {

@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.integrations.notifications import NotificationAccepted, NotifiedAlert, apply, validated
 from bot.integrations.openapi import request_body
-from bot.schemas import ErrorOut
-from bot.webhooks import find_service, parse_json, presented_key, read_body
+from bot.schemas import error_responses
+from bot.webhooks import ALERT_ERRORS, find_service, parse_json, presented_key, read_body
 
 router = APIRouter(tags=["integrations"])
 
@@ -36,12 +36,7 @@ class AlertmanagerNotification(BaseModel):
     "/webhooks/alertmanager",
     status_code=202,
     response_model=NotificationAccepted,
-    responses={
-        400: {"model": ErrorOut, "description": "Malformed JSON"},
-        401: {"model": ErrorOut, "description": "Missing or unknown integration key"},
-        413: {"model": ErrorOut, "description": "Body over 1 MiB"},
-        422: {"model": ErrorOut, "description": "Payload does not match the schema (the fields are named)"},
-    },
+    responses=error_responses(ALERT_ERRORS),
     summary="Alertmanager webhook receiver (Authorization: Bearer <integration key>)",
     openapi_extra=request_body(AlertmanagerNotification),
 )

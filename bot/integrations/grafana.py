@@ -12,8 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from bot.errors import ApiError
 from bot.integrations.notifications import NotificationAccepted, NotifiedAlert, apply, validated
 from bot.integrations.openapi import request_body
-from bot.schemas import ErrorOut
-from bot.webhooks import find_service, parse_json, presented_key, read_body
+from bot.schemas import error_responses
+from bot.webhooks import ALERT_ERRORS, find_service, parse_json, presented_key, read_body
 
 SIGNATURE_HEADER = "X-Grafana-Alerting-Signature"
 TIMESTAMP_HEADER = "X-Grafana-Alerting-Timestamp"
@@ -61,12 +61,9 @@ def verify_signature(
     "/webhooks/grafana",
     status_code=202,
     response_model=NotificationAccepted,
-    responses={
-        400: {"model": ErrorOut, "description": "Malformed JSON"},
-        401: {"model": ErrorOut, "description": "Unknown integration key, or a missing or wrong signature"},
-        413: {"model": ErrorOut, "description": "Body over 1 MiB"},
-        422: {"model": ErrorOut, "description": "Payload does not match the schema (the fields are named)"},
-    },
+    responses=error_responses(
+        {**ALERT_ERRORS, 401: "Unknown integration key, or a missing or wrong signature"}
+    ),
     summary="Grafana webhook contact point (Authorization: Bearer <integration key>, optional HMAC)",
     openapi_extra=request_body(GrafanaNotification),
 )
