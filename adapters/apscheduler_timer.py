@@ -1,8 +1,11 @@
-"""Acknowledgement deadlines as APScheduler jobs kept in the pager's own database.
+"""Acknowledgement deadlines as APScheduler jobs kept in the pager's own database, waking the escalation
+engine (`Pager.sweep_overdue`), which escalates whatever is due in batches.
 
-The jobs are only wake-ups: the deadline lives on the incident row, and a periodic sweep
-re-drives any incident whose wake-up was lost (APScheduler deletes a one-off job's row when it
-hands the job to a thread, so a crash at that moment would otherwise lose it).
+The jobs are only wake-ups: the deadline lives on the incident row, and the engine also runs every
+`sweep_interval`, so a wake-up lost in a crash (APScheduler deletes a one-off job's row when it hands the
+job to a thread) costs at most that long. One stored wake-up serves every deadline within `resolution` of
+it: an alert storm's 10,000 deadlines are 600 rows a minute, not 10,000, and cancelling is needless (a
+wake-up with nothing due costs the engine one query).
 
 Every replica writes wake-ups to the job store, but only the leader (see adapters/db/leadership.py)
 runs jobs: the others keep their scheduler paused, which stores jobs without processing any.
@@ -10,6 +13,7 @@ runs jobs: the others keep their scheduler paused, which stores jobs without pro
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
@@ -26,20 +30,23 @@ from adapters.db.leadership import Leadership, SoleLeader
 from adapters.db.migrate import hold_schema_lock
 from domain.model import IncidentId, Step
 
-TimeoutHandler = Callable[[IncidentId, Step], None]
-
 _log = structlog.get_logger("pager.timer")
 
-# Stored jobs name this module's function, so it must stay importable under this name; the
-# handler it forwards to is set when the timer starts (one timer per process).
-_handler: TimeoutHandler | None = None
+# Stored jobs name this module's functions, so they must stay importable under these names; the engine
+# they wake is set when the timer starts (one timer per process).
+_engine: _EscalationThread | None = None
 
 
-def fire_ack_timeout(incident_id: int, level: int, round: int) -> None:
-    """The job every stored wake-up runs."""
-    if _handler is None:
+def wake_escalation() -> None:
+    """The job every stored wake-up runs: let the engine look for due deadlines now."""
+    if _engine is None:
         raise RuntimeError("acknowledgement timer fired before it was started")
-    _handler(IncidentId(incident_id), Step(level, round))
+    _engine.wake()
+
+
+def fire_ack_timeout(*_: int) -> None:
+    """The wake-up of earlier versions, one per incident: now the same as `wake_escalation`."""
+    wake_escalation()
 
 
 class SharedJobStore(SQLAlchemyJobStore):  # type: ignore[misc]
@@ -85,6 +92,7 @@ class ApschedulerAckTimer:
 
     `poll_interval`: how often the leader looks for wake-ups other replicas stored (a scheduler
     only reads its store when it wakes up, and it is not woken by another process's writes).
+    `resolution`: deadlines are rounded up to it, and share a wake-up within it.
     """
 
     def __init__(
@@ -93,9 +101,11 @@ class ApschedulerAckTimer:
         sweep_interval: timedelta = timedelta(seconds=2),
         leadership: Leadership | None = None,
         poll_interval: timedelta = timedelta(seconds=1),
+        resolution: timedelta = timedelta(milliseconds=100),
     ) -> None:
         self._sweep_interval = sweep_interval
         self._poll_interval = poll_interval
+        self._resolution_us = resolution // timedelta(microseconds=1)
         self.leadership = leadership or SoleLeader()
         self._scheduler = _LeaderScheduler(
             jobstores={"default": SharedJobStore(engine=_wakeup_engine(engine)), "memory": MemoryJobStore()},
@@ -103,12 +113,18 @@ class ApschedulerAckTimer:
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
             timezone=UTC,
         )
+        self._stored: set[datetime] = set()  # wake-ups this process stored, still ahead
+        self._stored_lock = threading.Lock()
+        self._escalation: _EscalationThread | None = None
 
-    def start(self, on_timeout: TimeoutHandler, sweep: Callable[[], object]) -> None:
-        global _handler
-        _handler = on_timeout
+    def start(self, escalate: Callable[[], object]) -> None:
+        """Run `escalate` (the escalation engine) on the leader, on a thread of its own: when a
+        wake-up fires, and every `sweep_interval` (at start included)."""
+        global _engine
+        self._escalation = _engine = _EscalationThread(escalate)
+        self._escalation.start()
         self._scheduler.add_job(
-            _guarded(sweep),
+            wake_escalation,
             "interval",
             seconds=self._sweep_interval.total_seconds(),
             id="sweep-overdue",
@@ -126,10 +142,12 @@ class ApschedulerAckTimer:
         self.leadership.start(on_elected=self._lead, on_deposed=self._follow)
 
     def shutdown(self) -> None:
-        """Run no more wake-ups, wait for those running, then hand leadership on."""
+        """Run no more wake-ups, let the engine finish its pass, then hand leadership on."""
         self._follow()
         if self._scheduler.running:
             self._scheduler.shutdown(wait=True)
+        if self._escalation is not None:
+            self._escalation.stop()
         self.leadership.stop()
 
     def _lead(self) -> None:
@@ -141,32 +159,79 @@ class ApschedulerAckTimer:
             self._scheduler.pause()
 
     def schedule(self, incident_id: IncidentId, step: Step, at: datetime) -> None:
+        """Store a wake-up at `at`, rounded up to the resolution, unless this process stored that one
+        already and it is more than a second ahead (so it cannot have run yet, whatever the clocks)."""
+        wake_at = self._rounded_up(at)
+        now = datetime.now(UTC)
+        with self._stored_lock:
+            if wake_at in self._stored and wake_at - now > timedelta(seconds=1):
+                return
+            self._stored = {stored for stored in self._stored if stored > now}
         # Called after the incident committed: failing here must not fail the caller's request,
-        # and loses nothing, since the sweep finds the overdue incident on the database.
+        # and loses nothing, since the engine's periodic pass finds the overdue incident.
         try:
             self._scheduler.add_job(
-                fire_ack_timeout,
+                wake_escalation,
                 "date",
-                run_date=at,
-                args=[int(incident_id), step.level, step.round],
-                id=_job_id(incident_id),
+                run_date=wake_at,
+                id=f"deadlines-{wake_at:%Y%m%dT%H%M%S.%f}",
                 replace_existing=True,
             )
         except Exception:
-            _log.exception("could not schedule a wake-up; the sweep will catch it", incident=int(incident_id))
-
-    def pending(self, incident_id: IncidentId) -> datetime | None:
-        """When the incident's wake-up is due, or None when it has none (fired, cancelled, never set)."""
-        job = self._scheduler.get_job(_job_id(incident_id), jobstore="default")
-        return None if job is None else job.next_run_time
+            _log.exception("could not store a wake-up; the sweep will catch it", incident=int(incident_id))
+            return
+        with self._stored_lock:
+            self._stored.add(wake_at)
 
     def cancel(self, incident_id: IncidentId) -> None:
-        try:
-            self._scheduler.remove_job(_job_id(incident_id), jobstore="default")
-        except JobLookupError:
-            pass
-        except Exception:  # a stale wake-up is harmless: a timeout for a settled incident changes nothing
-            _log.exception("could not cancel a wake-up", incident=int(incident_id))
+        """Nothing to do: the wake-up may serve other deadlines, and finding nothing due is cheap."""
+
+    def pending(self) -> list[datetime]:
+        """The stored wake-ups not run yet, earliest first."""
+        jobs = self._scheduler.get_jobs(jobstore="default")
+        return sorted(job.next_run_time for job in jobs if job.next_run_time is not None)
+
+    def _rounded_up(self, at: datetime) -> datetime:
+        since_epoch = (at - _EPOCH) // timedelta(microseconds=1)
+        steps = -(-since_epoch // self._resolution_us)
+        return _EPOCH + timedelta(microseconds=steps * self._resolution_us)
+
+
+class _EscalationThread:
+    """Runs the escalation engine whenever woken, one pass at a time: wake-ups arriving during a
+    pass make one more pass, not one each."""
+
+    def __init__(self, escalate: Callable[[], object]) -> None:
+        self._escalate = escalate
+        self._bell = threading.Event()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="escalation", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._bell.set()
+
+    def stop(self) -> None:
+        """Finish the pass under way, then stop."""
+        self._stopping = True
+        self._bell.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            self._bell.wait()
+            self._bell.clear()
+            if self._stopping:
+                return
+            try:
+                self._escalate()
+            except Exception:  # the next wake-up or pass tries again; the thread must survive
+                _log.exception("escalation pass failed")
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _wakeup_engine(engine: Engine) -> Engine:
@@ -188,19 +253,5 @@ def _commit_without_flush(connection: Connection) -> None:
     connection.exec_driver_sql("SET LOCAL synchronous_commit TO off")
 
 
-def _job_id(incident_id: IncidentId) -> str:
-    return f"ack-timeout-{incident_id}"
-
-
 def _look_for_new_jobs() -> None:
     """Nothing to do: running at all makes the scheduler read its store again."""
-
-
-def _guarded(sweep: Callable[[], object]) -> Callable[[], None]:
-    def run() -> None:
-        try:
-            sweep()
-        except Exception:  # the next sweep tries again; the scheduler thread must survive
-            _log.exception("sweep of overdue incidents failed")
-
-    return run

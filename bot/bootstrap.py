@@ -53,7 +53,7 @@ class Runtime:
 
     def start(self) -> None:
         if isinstance(self.timer, ApschedulerAckTimer):
-            self.timer.start(self.pager.on_ack_timeout, sweep=self.pager.sweep_overdue)
+            self.timer.start(self.pager.sweep_overdue)
         self.relay.start()
         if self.slack is not None:
             self.slack.relay.start()

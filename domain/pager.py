@@ -20,7 +20,7 @@ from domain.model import (
     ServiceState,
     Step,
 )
-from domain.paging import page_level, received
+from domain.paging import Escalation, escalate, page_level, received
 from domain.ports import (
     AckTimer,
     Clock,
@@ -156,28 +156,82 @@ class Pager:
             except IncidentNotFound:
                 return
             early_deadline = incident.ack_deadline if incident.awaits(fired) else None
-            service = self.catalog.services.get(incident.service_id)
-            if service is None:  # removed from the config while its incident was open
-                step = None
-                if incident.is_due(fired, now):
-                    incident.give_up(now, reason="the service is no longer in the config")
-            else:
-                policy = self.catalog.policy_for(service)
-                step = incident.next_step(fired, now, policy)
-                if step is not None:
-                    page_level(uow, self.catalog, incident, policy, step, now)
-            changed = bool(incident.events)
-            if changed:
+            escalation = escalate(uow, self.catalog, incident, fired, now)
+            if escalation.changed:
                 uow.incidents.save(incident)
                 uow.commit()
-        if changed:
-            self._changed(incident)
-        if step is not None:
-            self._paged(incident)
-            if early_deadline is not None:
-                self._metrics.escalated(now - early_deadline)
-        elif early_deadline is not None and now < early_deadline:
+        self._escalated([escalation])
+        if escalation.step is None and early_deadline is not None and now < early_deadline:
             self._timer.schedule(incident.id, fired, early_deadline)
+
+    def sweep_overdue(self, batch: int = 200) -> int:
+        """Escalate every incident whose acknowledgement deadline passed: the escalation engine.
+
+        Incidents go `batch` at a time, each batch in ONE unit of work (as alerts do in `on_alert_groups`):
+        a burst of deadlines costs a few statements per batch, not a transaction per incident. The timer's
+        wake-ups and a periodic pass both come here; a wake-up that was lost (a crash, say) is made up for
+        by the next pass. Returns how many overdue incidents were found.
+
+        A batch that fails is retried one incident at a time, so one broken incident cannot hold back the
+        others; the failures are raised together as SweepFailed once the rest went through.
+        """
+        found = 0
+        while True:
+            try:
+                count = self._escalate_batch(batch)
+            except Exception:
+                return found + self._escalate_one_by_one(batch)
+            found += count
+            if count < batch:
+                return found
+
+    def _escalate_batch(self, batch: int) -> int:
+        now = self._clock.now()
+        with self._uow() as uow:
+            overdue = dict(uow.incidents.overdue(now, batch))
+            if not overdue:
+                return 0
+            services = [i.service_id for i in uow.incidents.get_many(list(overdue)).values()]
+            uow.services.lock_all(services)
+            locked = uow.incidents.get_many(list(overdue))  # read again, now that no change can interleave
+            escalations = [
+                escalate(uow, self.catalog, locked[i], fired, now)
+                for i, fired in overdue.items()
+                if i in locked
+            ]
+            for escalation in escalations:
+                if escalation.changed:
+                    uow.incidents.save(escalation.incident)
+            uow.commit()
+        self._escalated(escalations)
+        return len(overdue)
+
+    def _escalate_one_by_one(self, batch: int) -> int:
+        with self._uow() as uow:
+            overdue = uow.incidents.overdue(self._clock.now(), batch)
+        failures: list[tuple[IncidentId, Exception]] = []
+        for incident_id, step in overdue:
+            try:
+                self.on_ack_timeout(incident_id, step)
+            except Exception as exc:  # one broken incident must not hold back the others
+                failures.append((incident_id, exc))
+        if failures:
+            raise SweepFailed(failures)
+        return len(overdue)
+
+    def _escalated(self, escalations: Sequence[Escalation]) -> None:
+        """After escalations committed: tell the observer, arm the next deadlines, ring the doorbell once."""
+        paged = False
+        for escalation in escalations:
+            if escalation.changed:
+                self._changed(escalation.incident)
+            if escalation.step is not None:
+                self._arm(escalation.incident)
+                paged = True
+            if escalation.late is not None:
+                self._metrics.escalated(escalation.late)
+        if paged and self._doorbell is not None:
+            self._doorbell.ring()
 
     def acknowledge(self, incident_id: IncidentId, by: str) -> Incident:
         """Someone took the incident: escalation stops. A second acknowledgement is a no-op."""
@@ -206,20 +260,6 @@ class Pager:
         self._timer.cancel(incident.id)
         self._changed(incident)
         return incident
-
-    def sweep_overdue(self, limit: int = 500) -> int:
-        """Re-drive every incident whose deadline passed without its wake-up (lost in a crash, say)."""
-        with self._uow() as uow:
-            overdue = uow.incidents.overdue(self._clock.now(), limit)
-        failures: list[tuple[IncidentId, Exception]] = []
-        for incident_id, step in overdue:
-            try:
-                self.on_ack_timeout(incident_id, step)
-            except Exception as exc:  # one broken incident must not hold back the others
-                failures.append((incident_id, exc))
-        if failures:
-            raise SweepFailed(failures)
-        return len(overdue)
 
     def reschedule_all(self) -> int:
         """Give the timer every pending deadline again (at start, the timer may have lost some)."""
@@ -312,10 +352,13 @@ class Pager:
 
     def _paged(self, incident: Incident) -> None:
         """After a level was paged and committed: arm its deadline and wake the dispatcher."""
-        if incident.ack_deadline is not None:
-            self._timer.schedule(incident.id, Step(incident.level, incident.round), incident.ack_deadline)
+        self._arm(incident)
         if self._doorbell is not None:
             self._doorbell.ring()
+
+    def _arm(self, incident: Incident) -> None:
+        if incident.ack_deadline is not None:
+            self._timer.schedule(incident.id, Step(incident.level, incident.round), incident.ack_deadline)
 
 
 AlertGroup = tuple[str, Sequence[Alert]]

@@ -1,5 +1,5 @@
-"""The APScheduler timer on a real database: wake-ups fire, survive a restart, can be cancelled, and
-run only on the leader among replicas."""
+"""The APScheduler timer on a real database: wake-ups run the escalation engine at their deadline, are
+shared within the resolution, survive a restart, and run only on the leader among replicas."""
 
 from __future__ import annotations
 
@@ -17,15 +17,28 @@ from adapters.apscheduler_timer import ApschedulerAckTimer, SharedJobStore
 from adapters.db import make_engine, upgrade
 from domain.model import IncidentId, Step
 
+HOUR = timedelta(hours=1)
 
-class Recorder:
+
+class EngineSpy:
+    """Stands for the escalation engine: notes when it ran."""
+
     def __init__(self) -> None:
-        self.fired: list[tuple[IncidentId, Step]] = []
-        self.event = threading.Event()
+        self.runs: list[datetime] = []
+        self.ran = threading.Event()
 
-    def __call__(self, incident_id: IncidentId, step: Step) -> None:
-        self.fired.append((incident_id, step))
-        self.event.set()
+    def __call__(self) -> None:
+        self.runs.append(datetime.now(UTC))
+        self.ran.set()
+
+    def ran_after(self, moment: datetime, timeout: float = 10) -> bool:
+        """Wait for a run at or after `moment`."""
+        until = time.monotonic() + timeout
+        while time.monotonic() < until:
+            if any(run >= moment for run in self.runs):
+                return True
+            time.sleep(0.01)
+        return False
 
 
 @pytest.fixture
@@ -33,17 +46,17 @@ def engine(migrated_engine: Engine) -> Engine:
     return migrated_engine
 
 
-def started(engine: Engine, recorder: Recorder) -> ApschedulerAckTimer:
-    timer = ApschedulerAckTimer(engine, sweep_interval=timedelta(hours=1))
-    timer.start(recorder, sweep=lambda: None)
+def started(engine: Engine, escalation: EngineSpy, sweep_interval: timedelta = HOUR) -> ApschedulerAckTimer:
+    timer = ApschedulerAckTimer(engine, sweep_interval=sweep_interval)
+    timer.start(escalation)
     return timer
 
 
-def settled(timer: ApschedulerAckTimer, *incidents: int) -> None:
+def settled(timer: ApschedulerAckTimer) -> None:
     """Wait until the fired wake-ups are gone from the store: APScheduler removes a one-off job
     after handing it to a thread, and stopping it in between kills its thread."""
     deadline = time.monotonic() + 10
-    while any(timer.pending(IncidentId(i)) for i in incidents) and time.monotonic() < deadline:
+    while timer.pending() and time.monotonic() < deadline:
         time.sleep(0.01)
 
 
@@ -51,76 +64,78 @@ def soon(seconds: float = 0.3) -> datetime:
     return datetime.now(UTC) + timedelta(seconds=seconds)
 
 
-def test_a_scheduled_wake_up_fires_with_its_incident_and_step(engine: Engine) -> None:
-    recorder = Recorder()
-    timer = started(engine, recorder)
+def test_a_wake_up_runs_the_engine_at_its_deadline_not_before(engine: Engine) -> None:
+    escalation = EngineSpy()
+    timer = started(engine, escalation)  # the periodic pass runs at start, then not for an hour
     try:
-        timer.schedule(IncidentId(7), Step(1, 2), soon())
+        assert escalation.ran.wait(10)
+        deadline = soon(0.5)
+        timer.schedule(IncidentId(7), Step(1, 2), deadline)
 
-        assert recorder.event.wait(10)
-        settled(timer, 7)
+        assert escalation.ran_after(deadline)
+        settled(timer)
     finally:
         timer.shutdown()
-    assert recorder.fired == [(IncidentId(7), Step(1, 2))]
+    assert len(escalation.runs) == 2
 
 
-def test_a_cancelled_wake_up_does_not_fire(engine: Engine) -> None:
-    recorder = Recorder()
-    timer = started(engine, recorder)
+def test_deadlines_within_the_resolution_share_one_stored_wake_up(engine: Engine) -> None:
+    timer = ApschedulerAckTimer(engine, sweep_interval=HOUR, resolution=timedelta(seconds=1))
+    base = datetime(2030, 1, 1, 12, 0, 0, tzinfo=UTC)
     try:
-        timer.schedule(IncidentId(7), Step(0, 0), soon(0.5))
-        timer.cancel(IncidentId(7))
-        timer.schedule(IncidentId(8), Step(0, 0), soon(1.0))
-
-        assert recorder.event.wait(10)
-        settled(timer, 8)
+        timer.start(EngineSpy())
+        timer.schedule(IncidentId(1), Step(0, 0), base + timedelta(milliseconds=100))
+        timer.schedule(IncidentId(2), Step(0, 0), base + timedelta(milliseconds=900))
+        timer.schedule(IncidentId(3), Step(0, 0), base + timedelta(milliseconds=1100))
+        stored = timer.pending()
     finally:
         timer.shutdown()
-    assert recorder.fired == [(IncidentId(8), Step(0, 0))]
-
-
-def test_rescheduling_an_incident_replaces_its_wake_up(engine: Engine) -> None:
-    recorder = Recorder()
-    timer = started(engine, recorder)
-    try:
-        timer.schedule(IncidentId(7), Step(0, 0), soon(0.3))
-        timer.schedule(IncidentId(7), Step(1, 0), soon(0.6))
-
-        assert recorder.event.wait(10)
-        timer.schedule(IncidentId(99), Step(0, 0), soon(0.8))  # a marker after which nothing else may come
-        recorder.event.clear()
-        assert recorder.event.wait(10)
-        settled(timer, 7, 99)
-    finally:
-        timer.shutdown()
-    assert recorder.fired == [(IncidentId(7), Step(1, 0)), (IncidentId(99), Step(0, 0))]
+    assert stored == [base + timedelta(seconds=1), base + timedelta(seconds=2)]
 
 
 def test_a_wake_up_due_while_no_scheduler_ran_fires_at_the_next_start(engine: Engine) -> None:
-    early = Recorder()
-    first = started(engine, early)
+    first = started(engine, EngineSpy())
     first.schedule(IncidentId(5), Step(0, 0), soon(2.0))
-    assert first.pending(IncidentId(5)) is not None
+    assert len(first.pending()) == 1
     first.shutdown()  # down before the deadline
     time.sleep(2.5)  # the deadline passes while nothing runs
 
-    recorder = Recorder()
-    second = started(engine, recorder)
+    second = started(engine, EngineSpy())
     try:
-        assert recorder.event.wait(10)
-        settled(second, 5)
+        settled(second)
+        left = second.pending()
     finally:
         second.shutdown()
-    assert early.fired == []
-    assert recorder.fired == [(IncidentId(5), Step(0, 0))]
+    assert left == []
 
 
-def test_the_sweep_runs_at_start(engine: Engine) -> None:
-    swept = threading.Event()
-    timer = ApschedulerAckTimer(engine, sweep_interval=timedelta(hours=1))
-    timer.start(Recorder(), sweep=swept.set)
+def test_the_engine_runs_at_start_and_every_sweep_interval(engine: Engine) -> None:
+    escalation = EngineSpy()
+    timer = started(engine, escalation, sweep_interval=timedelta(milliseconds=200))
     try:
-        assert swept.wait(10)
+        assert escalation.ran_after(datetime.now(UTC) + timedelta(milliseconds=500))
+    finally:
+        timer.shutdown()
+    assert len(escalation.runs) >= 2
+
+
+def test_the_engine_thread_survives_a_failed_pass(engine: Engine) -> None:
+    failures = iter([RuntimeError("database away")])
+    escalation = EngineSpy()
+
+    def flaky() -> None:
+        escalation()
+        if (failure := next(failures, None)) is not None:
+            raise failure
+
+    timer = ApschedulerAckTimer(engine, sweep_interval=HOUR)
+    timer.start(flaky)  # its first pass, at start, fails
+    try:
+        assert escalation.ran.wait(10)
+        deadline = soon(0.3)
+        timer.schedule(IncidentId(3), Step(0, 0), deadline)
+        assert escalation.ran_after(deadline)
+        settled(timer)
     finally:
         timer.shutdown()
 
@@ -159,66 +174,70 @@ def pg_engine(postgres_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def with_switch(engine: Engine, recorder: Recorder) -> tuple[ApschedulerAckTimer, Switch]:
+def with_switch(engine: Engine, escalation: EngineSpy) -> tuple[ApschedulerAckTimer, Switch]:
     switch = Switch()
-    timer = ApschedulerAckTimer(engine, sweep_interval=timedelta(hours=1), leadership=switch)
-    timer.start(recorder, sweep=lambda: None)
+    timer = ApschedulerAckTimer(engine, sweep_interval=HOUR, leadership=switch)
+    timer.start(escalation)
     return timer, switch
 
 
 @pytest.mark.postgres
 def test_a_follower_stores_wake_ups_and_runs_none_until_it_leads(pg_engine: Engine) -> None:
-    recorder = Recorder()
-    timer, switch = with_switch(pg_engine, recorder)
+    escalation = EngineSpy()
+    timer, switch = with_switch(pg_engine, escalation)
     try:
-        timer.schedule(IncidentId(7), Step(0, 0), soon(0.1))
+        deadline = soon(0.1)
+        timer.schedule(IncidentId(7), Step(0, 0), deadline)
         time.sleep(1.0)  # well past the deadline
-        fired_while_following = list(recorder.fired)
-        stored = timer.pending(IncidentId(7))
+        ran_while_following = list(escalation.runs)
+        stored = timer.pending()
 
         switch.elect()
-        assert recorder.event.wait(10)
-        settled(timer, 7)
+        assert escalation.ran_after(deadline)
+        settled(timer)
     finally:
         timer.shutdown()
-    assert (fired_while_following, stored is not None) == ([], True)
-    assert recorder.fired == [(IncidentId(7), Step(0, 0))]
+    assert (ran_while_following, len(stored)) == ([], 1)
 
 
 @pytest.mark.postgres
 def test_a_deposed_leader_runs_no_more_wake_ups(pg_engine: Engine) -> None:
-    recorder = Recorder()
-    timer, switch = with_switch(pg_engine, recorder)
+    escalation = EngineSpy()
+    timer, switch = with_switch(pg_engine, escalation)
     switch.elect()
     try:
+        assert escalation.ran.wait(10)  # the pass at start
         switch.depose()
         timer.schedule(IncidentId(7), Step(0, 0), soon(0.1))
         time.sleep(1.0)
-        fired_after_deposed = list(recorder.fired)
-        stored = timer.pending(IncidentId(7))
+        runs_after_deposed = len(escalation.runs)
+        stored = timer.pending()
     finally:
         timer.shutdown()
-    assert (fired_after_deposed, stored is not None) == ([], True)
+    assert (runs_after_deposed, len(stored)) == (1, 1)
 
 
 @pytest.mark.postgres
 def test_the_leader_runs_a_wake_up_another_replica_stored_while_it_slept(pg_engine: Engine) -> None:
-    recorder = Recorder()
-    leader, switch = with_switch(pg_engine, recorder)
+    escalation = EngineSpy()
+    leader, switch = with_switch(pg_engine, escalation)
     switch.elect()
     other_engine = make_engine(pg_engine.url.render_as_string(hide_password=False))
-    follower, _ = with_switch(other_engine, recorder)  # never elected; the same handler is fine here
+    # never elected; stored jobs wake the process's one engine, so both timers are given the same
+    follower, _ = with_switch(other_engine, escalation)
     try:
+        assert escalation.ran.wait(10)  # the pass at start
         time.sleep(0.2)  # the leader has looked at an empty store and gone to sleep
-        follower.schedule(IncidentId(9), Step(1, 0), soon(0.1))
+        deadline = soon(0.1)
+        follower.schedule(IncidentId(9), Step(1, 0), deadline)
 
-        assert recorder.event.wait(5)  # without polling it would sleep until its next sweep, an hour away
-        settled(leader, 9)
+        # without polling it would sleep until its next pass, an hour away
+        assert escalation.ran_after(deadline, timeout=5)
+        settled(leader)
     finally:
         follower.shutdown()
         leader.shutdown()
         other_engine.dispose()
-    assert recorder.fired == [(IncidentId(9), Step(1, 0))]
 
 
 def test_the_scheduler_survives_a_database_error_in_a_pass(
@@ -235,22 +254,22 @@ def test_the_scheduler_survives_a_database_error_in_a_pass(
         return found
 
     monkeypatch.setattr(SharedJobStore, "get_next_run_time", flaky)
-    recorder = Recorder()
-    timer = started(engine, recorder)  # its first pass fails
+    escalation = EngineSpy()
+    timer = started(engine, escalation)  # its first pass over the store fails
     try:
-        timer.schedule(IncidentId(3), Step(0, 0), soon(0.5))
+        deadline = soon(0.5)
+        timer.schedule(IncidentId(3), Step(0, 0), deadline)
 
-        assert recorder.event.wait(10)
-        settled(timer, 3)
+        assert escalation.ran_after(deadline)
+        settled(timer)
     finally:
         timer.shutdown()
-    assert recorder.fired == [(IncidentId(3), Step(0, 0))]
 
 
 def test_the_job_store_shrugs_off_a_wake_up_another_replica_already_removed(engine: Engine) -> None:
     store = SharedJobStore(engine=engine)
     store.start(BackgroundScheduler(), "default")
 
-    store.remove_job("ack-timeout-404")  # a scheduler thread that got JobLookupError here would die
+    store.remove_job("deadlines-404")  # a scheduler thread that got JobLookupError here would die
 
-    assert store.lookup_job("ack-timeout-404") is None
+    assert store.lookup_job("deadlines-404") is None

@@ -9,9 +9,9 @@ import pytest
 
 from domain.errors import SweepFailed
 from domain.events import EscalationExhausted
-from domain.model import Alert, IncidentId, Step
+from domain.model import Alert, IncidentId, PolicyId, ServiceId, Step
 from domain.pager import Pager
-from tests.fakes import T0
+from tests.fakes import T0, InMemoryUnitOfWork
 from tests.unit.conftest import World, make_world
 
 LEVEL_1_DEADLINE = T0 + timedelta(minutes=15)
@@ -147,3 +147,55 @@ def test_timeout_of_an_incident_whose_service_left_the_config_stops_and_says_why
         last = uow.timeline.of(IncidentId(1))[-1]
     assert incident is not None and incident.exhausted and incident.ack_deadline is None
     assert isinstance(last, EscalationExhausted) and "no longer in the config" in last.reason
+
+
+def test_the_sweep_escalates_a_burst_of_deadlines_in_one_unit_of_work_per_batch() -> None:
+    w = make_world()
+    units = 0
+
+    def counted() -> InMemoryUnitOfWork:
+        nonlocal units
+        units += 1
+        return InMemoryUnitOfWork(w.store)
+
+    w.pager.on_alert("payments", Alert("DB down"))
+    w.pager.on_alert("search", Alert("slow"))
+    w.clock.advance(timedelta(minutes=15))
+    rings = w.doorbell.rings
+    pager = Pager(w.pager.catalog, counted, w.clock, w.timer, w.doorbell)
+
+    swept = pager.sweep_overdue()
+
+    # one unit reads, locks and escalates both; the second finds nothing more is due
+    assert (swept, units, w.doorbell.rings - rings) == (2, 1, 1)
+    assert [w.store.incidents[IncidentId(i)].level for i in (1, 2)] == [1, 1]
+
+
+def test_the_sweep_takes_a_backlog_batch_after_batch() -> None:
+    w = make_world()
+    for service in ("payments", "search"):
+        w.pager.on_alert(service, Alert("down"))
+    w.clock.advance(timedelta(minutes=15))
+
+    swept = w.pager.sweep_overdue(batch=1)
+
+    assert swept == 2
+    assert [w.store.incidents[IncidentId(i)].level for i in (1, 2)] == [1, 1]
+
+
+def test_one_broken_incident_in_a_batch_does_not_hold_back_the_others() -> None:
+    w = make_world()
+    w.pager.on_alert("payments", Alert("DB down"))
+    w.pager.on_alert("search", Alert("slow"))
+    w.clock.advance(timedelta(minutes=15))
+    services = dict(w.pager.catalog.services)
+    # search's policy went missing from the catalog: its escalation fails, payments' does not
+    services[ServiceId("search")] = replace(services[ServiceId("search")], policy=PolicyId("gone"))
+    catalog = replace(w.pager.catalog, services=services)
+    pager = Pager(catalog, w.uow, w.clock, w.timer, w.doorbell)
+
+    with pytest.raises(SweepFailed) as failed:
+        pager.sweep_overdue()
+
+    assert [i for i, _ in failed.value.failures] == [2]
+    assert w.store.incidents[IncidentId(1)].level == 1
