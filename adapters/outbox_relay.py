@@ -1,16 +1,18 @@
 """Threads that drive the dispatcher, one per channel: woken by the doorbell after a commit, by the clock
-otherwise. A provider that hangs or fails holds up only its own channel's pages."""
+otherwise. A provider that hangs or fails holds up only its own channel's pages; within a channel, pages to
+different addresses are sent side by side by a few threads."""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import structlog
 
-from domain.dispatch import Dispatcher
+from domain.dispatch import Dispatcher, Task
 from domain.model import Channel
 from domain.ports import Clock
 
@@ -27,9 +29,12 @@ class ThreadedOutboxRelay:
         clock: Clock,
         channels: Iterable[Channel] | None = None,
         poll_interval: float = 1.0,
+        sends_at_once: int = 8,
     ) -> None:
         each: list[Channel | None] = [None] if channels is None else list(channels)
-        self._workers = [ChannelWorker(dispatcher, clock, channel, poll_interval) for channel in each]
+        self._workers = [
+            ChannelWorker(dispatcher, clock, channel, poll_interval, sends_at_once) for channel in each
+        ]
 
     def ring(self) -> None:
         for worker in self._workers:
@@ -51,12 +56,25 @@ class ThreadedOutboxRelay:
 class ChannelWorker:
     """Sleeps until its channel's next due time, never longer than `poll_interval`, so pages queued
     by another process are picked up too. Looks before it claims: a claim is a write transaction,
-    and on SQLite every write waits for the others, ingestion's included."""
+    and on SQLite every write waits for the others, ingestion's included.
+
+    Claimed pages go to `sends_at_once` sender threads and the worker looks again at once: a page
+    falling due while others are being sent is claimed then, not after them. It claims only while
+    a sender is free, so what waits for a sender is at most one claim's worth."""
 
     def __init__(
-        self, dispatcher: Dispatcher, clock: Clock, channel: Channel | None, poll_interval: float
+        self,
+        dispatcher: Dispatcher,
+        clock: Clock,
+        channel: Channel | None,
+        poll_interval: float,
+        sends_at_once: int = 1,
     ) -> None:
         self._dispatcher = dispatcher
+        self._senders = ThreadPoolExecutor(sends_at_once, thread_name_prefix=f"send-{channel or 'all'}")
+        self._sends_at_once = sends_at_once
+        self._in_flight = 0
+        self._sent = threading.Condition()
         self._clock = clock
         self.channel = channel
         self._poll_interval = poll_interval
@@ -77,8 +95,14 @@ class ChannelWorker:
         self._bell.set()
 
     def join(self, timeout: float) -> None:
+        """Wait for the worker and the pages it handed to senders; pages still unsent by `timeout`
+        are left to their lease (sent again after it, by this process or another)."""
+        deadline = time.monotonic() + timeout
         if self._thread is not None:
             self._thread.join(timeout)
+        with self._sent:
+            self._sent.wait_for(lambda: self._in_flight == 0, max(deadline - time.monotonic(), 0.0))
+        self._senders.shutdown(wait=False, cancel_futures=True)
 
     def _run(self) -> None:
         while not self._stopping.is_set():
@@ -93,12 +117,32 @@ class ChannelWorker:
 
     def _pass(self) -> float:
         """Send what is due; returns how long to sleep before looking again."""
+        if self._in_flight >= self._sends_at_once:
+            return self._poll_interval  # a sender that finishes rings the bell
         wait = self._seconds_until(self._dispatcher.next_due(self.channel))
         if wait > 0:
             return wait
-        if self._dispatcher.dispatch_due(self.channel):
+        if self._dispatcher.dispatch_due(self.channel, self._side_by_side):
             return 0.0
         return 0.05  # due but claimed elsewhere, or a bundle still filling: don't spin
+
+    def _side_by_side(self, tasks: Sequence[Task]) -> None:
+        """Hand each page to a sender thread, without waiting for it."""
+        for task in tasks:
+            with self._sent:
+                self._in_flight += 1
+            self._senders.submit(self._send, task)
+
+    def _send(self, task: Task) -> None:
+        try:
+            task()
+        except Exception:  # the database may be briefly away; the page's lease brings it back
+            _log.exception("sending a page failed", channel=str(self.channel or "all"))
+        finally:
+            with self._sent:
+                self._in_flight -= 1
+                self._sent.notify_all()
+            self._bell.set()
 
     def _seconds_until(self, due: datetime | None) -> float:
         if due is None:

@@ -99,7 +99,9 @@ def bootstrap(
     metrics.read_at_scrape(SqlGauges(engine).read)
     policy = DispatchPolicy(bundle_window=settings.bundle_window, lease=settings.outbox_lease)
     dispatcher = Dispatcher(config.catalog, uow, notifiers, clock, policy, metrics=metrics)
-    relay = ThreadedOutboxRelay(dispatcher, clock, channels=notifiers)
+    relay = ThreadedOutboxRelay(
+        dispatcher, clock, channels=notifiers, sends_at_once=settings.sends_per_channel
+    )
     leadership = leadership_for(engine)
     timer = timer or ApschedulerAckTimer(engine, settings.sweep_interval, leadership)
     # Storing a wake-up is a transaction of its own: off the alert path (a timer passed in is used as is).

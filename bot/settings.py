@@ -50,6 +50,7 @@ class Settings:
     bundle_window: timedelta = timedelta(seconds=1)
     sweep_interval: timedelta = timedelta(seconds=2)
     outbox_lease: timedelta = timedelta(seconds=60)
+    sends_per_channel: int = 8
     log_format: str = "console"
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = field(default=None, repr=False)
@@ -80,6 +81,7 @@ class Settings:
                 bundle_window=_duration(env, "PAGER_BUNDLE_WINDOW", "1s"),
                 sweep_interval=_duration(env, "PAGER_SWEEP_INTERVAL", "2s"),
                 outbox_lease=_duration(env, "PAGER_OUTBOX_LEASE", "60s"),
+                sends_per_channel=_count(env, "PAGER_SENDS_PER_CHANNEL", 8),
                 log_format=_choice(env, "PAGER_LOG_FORMAT", ("console", "json")),
                 **channel_settings(env),
                 slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
@@ -119,6 +121,15 @@ def _rate_limit(env: Mapping[str, str]) -> RateLimit:
     if rate > 0 and burst < 1:
         raise SettingsError(f"PAGER_RATE_BURST: must be at least 1, got {burst:g}")
     return RateLimit(rate=rate, burst=int(burst))
+
+
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    text = env.get(name)
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise SettingsError(f"{name}: expected a whole number 1 or more, got {text!r}")
+    return int(text)
 
 
 def _number(env: Mapping[str, str], name: str, default: float) -> float:

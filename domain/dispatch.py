@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import partial
 
 from domain import events
 from domain.errors import NotificationFailed
@@ -22,6 +23,15 @@ from domain.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
+
+Task = Callable[[], None]
+Runner = Callable[[Sequence[Task]], None]
+"""Runs tasks: in turn, or side by side on an adapter's threads (and then perhaps after it returns)."""
+
+
+def in_turn(tasks: Sequence[Task]) -> None:
+    for task in tasks:
+        task()
 
 
 @dataclass(frozen=True)
@@ -64,19 +74,24 @@ class Dispatcher:
         self.policy = policy or DispatchPolicy()
         self._metrics = metrics or NoMetrics()
 
-    def dispatch_due(self, channel: Channel | None = None) -> int:
-        """Send everything due now (on `channel` only, if given). Returns how many pages were claimed."""
+    def dispatch_due(self, channel: Channel | None = None, run: Runner = in_turn) -> int:
+        """Send everything due now (on `channel` only, if given). Returns how many pages were claimed.
+
+        Each page goes to another address, so `run` may send them side by side: a slow provider then
+        delays a pass by its slowest answer rather than by the sum of them."""
         now = self._clock.now()
         window = self.policy.bundle_window.total_seconds()
         lease = now + self.policy.lease
         with self._uow() as uow:
             batches = uow.outbox.claim(now, window, lease_until=lease, channel=channel)
             uow.commit()
-        for batch in batches:
-            held = self._hold(batch, lease)
-            if held is not None and (owed := self._still_owed(held[0])) is not None:
-                self._deliver(owed, held[1])
+        run([partial(self._send, batch, lease) for batch in batches])
         return len(batches)
+
+    def _send(self, batch: Batch, lease: datetime) -> None:
+        held = self._hold(batch, lease)
+        if held is not None and (owed := self._still_owed(held[0])) is not None:
+            self._deliver(owed, held[1])
 
     def next_due(self, channel: Channel | None = None) -> datetime | None:
         with self._uow() as uow:

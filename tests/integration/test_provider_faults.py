@@ -245,7 +245,8 @@ def test_pages_on_other_channels_leave_while_twilio_holds_a_request(rig: Rig) ->
 
     wait_for(lambda: rig.pages_to(Channel.EMAIL, ALICE[Channel.EMAIL])[second] == 1, "the second email")
     wait_for(lambda: rig.pages_to(Channel.SLACK, "#ops")[second] == 1, "the second card")
-    assert rig.twilio.stalled == 1, "the SMS request ended before the other channels were served"
+    # the first SMS still held (the second, to the same number, may be held beside it: other senders)
+    assert rig.twilio.stalled >= 1, "the SMS request ended before the other channels were served"
     rig.twilio.end_outage()
 
 
