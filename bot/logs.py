@@ -29,3 +29,6 @@ def configure_logging(log_format: str = "console", level: int = logging.INFO) ->
     )
     # APScheduler narrates every job run at INFO; its warnings and errors still show.
     logging.getLogger("apscheduler").setLevel(max(level, logging.WARNING))
+    # Twilio's SDK logs each request and its headers at INFO (the account SID in the URL): the
+    # outcome of each page is on the incident's timeline instead.
+    logging.getLogger("twilio").setLevel(max(level, logging.WARNING))

@@ -41,6 +41,9 @@ class DispatchPolicy:
     # The longest a notifier may take over one send (its timeouts and quick retries added up). A send
     # starts only with this much lease left, so it ends before another sender may re-claim the page.
     send_budget: timedelta = timedelta(seconds=45)
+    # A page that leaves this soon after its claim, before any other page of its claim was sent, is not
+    # checked again for an acknowledgement since the claim (a query per page, for a window this short).
+    fresh_claim: timedelta = timedelta(milliseconds=100)
     first_retry: timedelta = timedelta(seconds=2)
     max_retry: timedelta = timedelta(seconds=60)
 
@@ -53,6 +56,14 @@ class DispatchPolicy:
                 break
             delay *= 2
         return min(delay, self.max_retry)
+
+
+@dataclass
+class _Claim:
+    """One claim of due pages: when it was made, and whether one of its pages has left since."""
+
+    at: datetime
+    a_page_left: bool = False
 
 
 class Dispatcher:
@@ -85,13 +96,22 @@ class Dispatcher:
         with self._uow() as uow:
             batches = uow.outbox.claim(now, window, lease_until=lease, channel=channel)
             uow.commit()
-        run([partial(self._send, batch, lease) for batch in batches])
+        claim = _Claim(now)
+        run([partial(self._send, batch, lease, claim) for batch in batches])
         return len(batches)
 
-    def _send(self, batch: Batch, lease: datetime) -> None:
+    def _send(self, batch: Batch, lease: datetime, claim: _Claim) -> None:
         held = self._hold(batch, lease)
-        if held is not None and (owed := self._still_owed(held[0])) is not None:
-            self._deliver(owed, held[1])
+        if held is None:
+            return
+        owed: Batch | None = held[0]
+        if claim.a_page_left or self._clock.now() - claim.at > self.policy.fresh_claim:
+            owed = self._still_owed(held[0])
+        if owed is not None:
+            try:
+                self._deliver(owed, held[1])
+            finally:
+                claim.a_page_left = True
 
     def next_due(self, channel: Channel | None = None) -> datetime | None:
         with self._uow() as uow:

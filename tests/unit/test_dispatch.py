@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from domain import events
-from domain.dispatch import DispatchPolicy
+from domain.dispatch import DispatchPolicy, in_turn
 from domain.errors import NotificationFailed
 from domain.model import Alert, AlertStatus, Channel, IncidentId
 from domain.ports import Page
@@ -271,3 +271,29 @@ def test_doorbell_stays_quiet_for_an_alert_on_an_unhealthy_service(world: World)
     world.pager.on_alert("payments", Alert("disk still full"))
 
     assert world.doorbell.rings == 1
+
+
+def test_a_page_whose_claim_grew_old_before_it_left_is_dropped_if_acknowledged_meanwhile(
+    world: World,
+) -> None:
+    incident_id = alert(world)
+    world.clock.advance(world.dispatcher.policy.bundle_window)
+
+    def senders_all_busy(tasks: Sequence[Callable[[], None]]) -> None:
+        world.pager.acknowledge(incident_id, "alice")  # commits after the claim, before the send
+        world.clock.advance(timedelta(seconds=1))
+        in_turn(tasks)
+
+    claimed = world.dispatcher.dispatch_due(run=senders_all_busy)
+
+    assert claimed > 0
+    assert world.sent() == []
+
+
+def test_a_page_leaving_right_after_its_claim_is_sent(world: World) -> None:
+    alert(world)
+    world.clock.advance(world.dispatcher.policy.bundle_window)
+
+    claimed = world.dispatcher.dispatch_due(run=in_turn)
+
+    assert claimed > 0 and len(world.sent()) == claimed
