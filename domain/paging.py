@@ -20,7 +20,7 @@ def page_level(
     resolved = resolve_targets(level.targets, catalog, now)
     for target, reason in resolved.unreachable:
         incident.record(events.TargetUnreachable(at=now, target=target, reason=reason))
-    uow.outbox.add(
+    uow.outbox.put(
         [
             OutboxMessage(
                 incident_id=incident.id,

@@ -132,9 +132,15 @@ class Outbox(Protocol):
         """Queue messages; one whose unique key is already queued is skipped. Returns how many were new."""
         ...
 
-    def cancel(self, incident_id: IncidentId) -> int:
+    def put(self, messages: Sequence[OutboxMessage]) -> None:
+        """`add`, written with the unit of work's other writes (at its commit, or before the outbox is
+        next read), for callers that need no count back: many incidents' pages cost one statement."""
+        ...
+
+    def cancel(self, incident_id: IncidentId) -> None:
         """Drop the incident's messages not sent yet, in a sender's hands included: a failure of
-        one of those is then final, never retried after the ack."""
+        one of those is then final, never retried after the ack. Written with the unit of work's
+        other writes, after the messages it put."""
         ...
 
     def claim(

@@ -217,12 +217,14 @@ class _Outbox:
                 added += 1
         return added
 
-    def cancel(self, incident_id: IncidentId) -> int:
+    def put(self, messages: Sequence[OutboxMessage]) -> None:
+        self.add(messages)
+
+    def cancel(self, incident_id: IncidentId) -> None:
         unsent = [r for r in self.s.outbox if r.status in ("pending", "sending")]
         rows = [r for r in unsent if r.message.incident_id == incident_id]
         for r in rows:
             r.status = "cancelled"
-        return len(rows)
 
     def claim(
         self, now: datetime, bundle_window_s: float, lease_until: datetime, channel: Channel | None = None

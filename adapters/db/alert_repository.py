@@ -1,7 +1,8 @@
 """The SQL alert repository: each incident's distinct alerts, counted per dedup key.
 
 Alerts recorded in a unit of work are kept until its next read or its commit, then counted in one
-executemany for keys already firing and inserted in one for new keys (see `repositories`).
+executemany for keys already firing and inserted in one for new keys (see `repositories`); resolutions
+are kept likewise and written after them, in one executemany.
 """
 
 from __future__ import annotations
@@ -19,12 +20,28 @@ class SqlAlertRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self._unrecorded: dict[tuple[IncidentId, str | None], list[datetime]] = {}
+        self._unresolved: list[dict[str, object]] = []
 
     def record(self, incident_id: IncidentId, alert: Alert, at: datetime) -> None:
         """Kept until `flush`: repeats of one key in one unit of work are counted in one statement."""
+        if any(row["b_incident"] == incident_id for row in self._unresolved):
+            self.flush()  # the incident's resolution came first, and must be written first
         self._unrecorded.setdefault((incident_id, alert.dedup_key), []).append(at)
 
+    def resolve(self, incident_id: IncidentId, dedup_key: str | None, at: datetime) -> None:
+        """Kept until `flush`, after the alerts recorded before it."""
+        self._unresolved.append({"b_incident": incident_id, "b_key": dedup_key, "b_at": at})
+
     def flush(self) -> None:
+        self._flush_recorded()
+        if self._unresolved:
+            rows, self._unresolved = self._unresolved, []
+            if keyed := [row for row in rows if row["b_key"] is not None]:
+                self._conn.execute(_RESOLVE_ALERT, keyed)
+            if every := [row for row in rows if row["b_key"] is None]:
+                self._conn.execute(_RESOLVE_EVERY_ALERT, every)
+
+    def _flush_recorded(self) -> None:
         """Count every recorded alert whose key fires already, in one executemany; insert the rest."""
         if not self._unrecorded:
             return
@@ -52,13 +69,6 @@ class SqlAlertRepository:
         )
         return {(IncidentId(r.incident_id), r.dedup_key) for r in self._conn.execute(query)} & set(wanted)
 
-    def resolve(self, incident_id: IncidentId, dedup_key: str | None, at: datetime) -> None:
-        self.flush()
-        query = update(alerts).where(alerts.c.incident_id == incident_id, alerts.c.firing)
-        if dedup_key is not None:
-            query = query.where(_same_key(dedup_key))
-        self._conn.execute(query.values(firing=False, last_at=at))
-
     def firing_count(self, incident_id: IncidentId) -> int:
         self.flush()
         query = select(func.count()).where(alerts.c.incident_id == incident_id, alerts.c.firing)
@@ -80,6 +90,12 @@ def _alert_counter(key: ColumnElement[bool]) -> Any:
     )
 
 
+_RESOLVE_EVERY_ALERT = (
+    update(alerts)
+    .where(alerts.c.incident_id == bindparam("b_incident"), alerts.c.firing)
+    .values(firing=False, last_at=bindparam("b_at"))
+)
+_RESOLVE_ALERT = _RESOLVE_EVERY_ALERT.where(alerts.c.dedup_key == bindparam("b_key"))
 _COUNT_ALERT = _alert_counter(alerts.c.dedup_key == bindparam("b_key"))
 _COUNT_UNNAMED_ALERT = _alert_counter(alerts.c.dedup_key.is_(None))
 
@@ -98,6 +114,3 @@ def _new_alert(incident_id: IncidentId, key: str | None, times: list[datetime]) 
         "last_at": max(times),
     }
 
-
-def _same_key(dedup_key: str | None) -> ColumnElement[bool]:
-    return alerts.c.dedup_key.is_(None) if dedup_key is None else alerts.c.dedup_key == dedup_key

@@ -28,11 +28,38 @@ class OutboxStatus(StrEnum):
 
 
 class SqlOutbox:
+    """Messages put and cancellations are kept until the next other use of the outbox or the commit,
+    then written in order: the puts in one executemany, the cancellations in one statement."""
+
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._unwritten: list[dict[str, object]] = []
+        self._cancelled: set[IncidentId] = set()
+
+    def put(self, messages: Sequence[OutboxMessage]) -> None:
+        self._unwritten.extend(_message_values(m) for m in messages)
+
+    def cancel(self, incident_id: IncidentId) -> None:
+        """Cancel the incident's messages not sent yet, those in a sender's hands included."""
+        self._cancelled.add(incident_id)
+
+    def flush(self) -> None:
+        if self._unwritten:
+            rows, self._unwritten = self._unwritten, []
+            self._conn.execute(insert_ignoring_duplicates(self._conn, outbox, UNIQUE_KEY), rows)
+        if self._cancelled:
+            cancelled, self._cancelled = sorted(self._cancelled), set()
+            unsent = outbox.c.status.in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value])
+            query = (
+                update(outbox)
+                .where(outbox.c.incident_id.in_(cancelled), unsent)
+                .values(status=OutboxStatus.CANCELLED.value, lease_until=None)
+            )
+            self._conn.execute(query)
 
     def add(self, messages: Sequence[OutboxMessage]) -> int:
         """Queue messages, skipping any whose (incident, level, round, channel, address) is known."""
+        self.flush()
         if not messages:
             return 0
         insert = insert_ignoring_duplicates(self._conn, outbox, UNIQUE_KEY)
@@ -40,20 +67,11 @@ class SqlOutbox:
         query = insert.values([_message_values(m) for m in messages]).returning(outbox.c.id)
         return len(self._conn.execute(query).all())
 
-    def cancel(self, incident_id: IncidentId) -> int:
-        """Cancel the incident's messages not sent yet, those in a sender's hands included."""
-        unsent = outbox.c.status.in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value])
-        query = (
-            update(outbox)
-            .where(outbox.c.incident_id == incident_id, unsent)
-            .values(status=OutboxStatus.CANCELLED.value, lease_until=None)
-        )
-        return self._conn.execute(query).rowcount
-
     def claim(
         self, now: datetime, bundle_window_s: float, lease_until: datetime, channel: Channel | None = None
     ) -> list[Batch]:
         """Lease every ready message of each address whose oldest ready message is a window old."""
+        self.flush()
         addresses = self._lock_addresses(now, channel)
         if not addresses:
             return []
@@ -69,6 +87,7 @@ class SqlOutbox:
         return _batches(rows)
 
     def renew(self, ids: Sequence[int], lease: datetime, until: datetime) -> list[int]:
+        self.flush()
         query = (
             update(outbox)
             .where(outbox.c.id.in_(list(ids)), _held_under(lease))
@@ -78,10 +97,12 @@ class SqlOutbox:
         return sorted(row.id for row in self._conn.execute(query))
 
     def mark_sent(self, ids: Sequence[int], at: datetime) -> None:
+        self.flush()
         query = update(outbox).where(outbox.c.id.in_(list(ids)))
         self._conn.execute(query.values(status=OutboxStatus.SENT.value, sent_at=at, lease_until=None))
 
     def mark_failed(self, ids: Sequence[int], reason: str, retry_at: datetime | None, lease: datetime) -> int:
+        self.flush()
         status = OutboxStatus.FAILED if retry_at is None else OutboxStatus.PENDING
         # Only under our own lease: a message cancelled meanwhile stays cancelled (no retry after an
         # ack), and one another sender re-claimed after our lease ran out is that sender's to record.
@@ -98,6 +119,7 @@ class SqlOutbox:
 
     def next_due(self, bundle_window_s: float, channel: Channel | None = None) -> datetime | None:
         """The earliest end of a bundle window, retry time or lease expiry."""
+        self.flush()
         pending = outbox.c.status == OutboxStatus.PENDING.value
         sending = outbox.c.status == OutboxStatus.SENDING.value
         query = select(
@@ -111,6 +133,7 @@ class SqlOutbox:
         return min((c for c in candidates if c is not None), default=None)
 
     def reaching(self, incident_id: IncidentId, level: int, round: int) -> bool:
+        self.flush()
         alive = [OutboxStatus.PENDING.value, OutboxStatus.SENDING.value, OutboxStatus.SENT.value]
         query = select(outbox.c.id).where(
             outbox.c.incident_id == incident_id,
@@ -121,6 +144,7 @@ class SqlOutbox:
         return self._conn.execute(query.limit(1)).first() is not None
 
     def backlog(self) -> int:
+        self.flush()
         query = select(func.count()).where(outbox.c.status == OutboxStatus.PENDING.value)
         return int(self._conn.execute(query).scalar_one())
 

@@ -47,7 +47,7 @@ class SqlAlchemyUnitOfWork:
         self.timeline = timeline
         self.incidents = self._incidents = SqlIncidentRepository(conn, timeline)
         self.alerts = self._alerts = SqlAlertRepository(conn)
-        self.outbox = SqlOutbox(conn)
+        self.outbox = self._outbox = SqlOutbox(conn)
         return self
 
     def __exit__(
@@ -70,4 +70,5 @@ class SqlAlchemyUnitOfWork:
         self._alerts.flush()
         self._incidents.flush()
         self._services.flush()
+        self._outbox.flush()
         self._conn.commit()

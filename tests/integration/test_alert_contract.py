@@ -112,3 +112,30 @@ def test_alerts_seen_again_in_a_later_unit_of_work_are_counted_not_duplicated(ne
     record(new_uow, incident_id, "disk", None, "cpu", "disk")
 
     assert (firing(new_uow, incident_id), firing(new_uow, other)) == (3, 1)
+
+
+def test_in_one_unit_an_alert_recorded_resolved_and_recorded_again_is_firing(new_uow: NewUow) -> None:
+    incident_id = add_incident(new_uow)
+
+    with new_uow() as uow:
+        uow.alerts.record(incident_id, Alert("down", dedup_key="disk"), T0)
+        uow.alerts.resolve(incident_id, "disk", T0)
+        middle = uow.alerts.firing_count(incident_id)
+        uow.alerts.resolve(incident_id, None, T0)
+        uow.alerts.record(incident_id, Alert("down", dedup_key="disk"), T0)
+        uow.commit()
+
+    assert (middle, firing(new_uow, incident_id)) == (0, 1)
+
+
+def test_in_one_unit_resolutions_of_many_incidents_are_kept_apart(new_uow: NewUow) -> None:
+    first, second, third = (add_incident(new_uow, s) for s in ("payments", "search", "mail"))
+    for incident_id in (first, second, third):
+        record(new_uow, incident_id, "disk", "cpu")
+
+    with new_uow() as uow:
+        uow.alerts.resolve(first, None, T0)
+        uow.alerts.resolve(second, "cpu", T0)
+        uow.commit()
+
+    assert [firing(new_uow, i) for i in (first, second, third)] == [0, 1, 2]

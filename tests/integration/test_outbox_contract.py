@@ -97,6 +97,38 @@ def test_adding_nothing_adds_nothing(new_uow: NewUow) -> None:
     assert queue(new_uow) == 0
 
 
+def test_messages_put_are_stored_at_commit_each_key_once(new_uow: NewUow) -> None:
+    queue(new_uow, message(1))
+    with new_uow() as uow:
+        uow.outbox.put([message(1), message(1, BOB)])
+        uow.outbox.put([message(2), message(2)])
+        uow.commit()
+
+    assert backlog(new_uow) == 3
+
+
+def test_messages_put_are_gone_with_a_unit_that_does_not_commit(new_uow: NewUow) -> None:
+    with new_uow() as uow:
+        uow.outbox.put([message(1)])
+
+    assert backlog(new_uow) == 0
+
+
+def test_a_cancel_after_a_put_in_one_unit_cancels_what_was_put(new_uow: NewUow) -> None:
+    with new_uow() as uow:
+        uow.outbox.put([message(1), message(2, BOB)])
+        uow.outbox.cancel(IncidentId(1))
+        uow.commit()
+
+    assert claim(new_uow, at(1)) == [(BOB, (2,))]
+
+
+def test_what_was_put_is_read_back_in_the_same_unit(new_uow: NewUow) -> None:
+    with new_uow() as uow:
+        uow.outbox.put([message(1)])
+        assert uow.outbox.backlog() == 1
+
+
 def test_claimed_message_reads_back_whole(new_uow: NewUow) -> None:
     queue(new_uow, message(7))
 
@@ -156,10 +188,10 @@ def test_cancel_drops_every_unsent_message_of_that_incident_only(new_uow: NewUow
     )
 
     with new_uow() as uow:
-        cancelled = uow.outbox.cancel(IncidentId(1))
+        uow.outbox.cancel(IncidentId(1))
         uow.commit()
 
-    assert cancelled == 3
+    # incident 1's three messages (one of them claimed, its lease long over) are gone; incident 2's is left
     assert claim(new_uow, at(61)) == [(BOB, (2,))]
 
 
