@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from domain.model import Incident, ServiceState
+from domain.model import Alert, AlertStatus, Incident, ServiceId, ServiceState
 from domain.ports import UnitOfWork
 
 
@@ -20,6 +20,12 @@ class GroupWork:
         self.states = {state.service_id: state for state in states}
         open_ids = [state.open_incident for state in states if state.open_incident is not None]
         self._incidents = uow.incidents.get_many(open_ids)
+
+    def openings(self, groups: Iterable[tuple[ServiceId, Sequence[Alert]]]) -> int:
+        """How many incidents the groups will likely open: one per service now healthy with a firing
+        alert among them (a service that closes and reopens within the groups opens one more)."""
+        firing = {s for s, alerts in groups if any(a.status is AlertStatus.FIRING for a in alerts)}
+        return sum(1 for s in firing if s in self.states and self.states[s].open_incident is None)
 
     def open_incident(self, state: ServiceState) -> Incident | None:
         if state.open_incident is None:

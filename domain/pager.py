@@ -93,6 +93,7 @@ class Pager:
         settled: list[tuple[AlertOutcome, Incident]] = []
         with self._uow() as uow:
             work = GroupWork(uow, uow.services.lock_all(services))
+            uow.incidents.reserve(work.openings(zip(services, (alerts for _, alerts in groups), strict=True)))
             for service_id, (_, alerts) in zip(services, groups, strict=True):
                 results.append(self._apply_group(work, work.states[service_id], alerts, now, settled))
             work.flush()

@@ -72,6 +72,11 @@ class ServiceStateRepository(Protocol):
 
 
 class IncidentRepository(Protocol):
+    def reserve(self, count: int) -> None:
+        """A hint: about `count` incidents will be added in this unit of work (the adapter may fetch
+        their ids in one go)."""
+        ...
+
     def add(self, incident: Incident) -> None:
         """Store a new incident, assign its id, and persist its pending events."""
         ...

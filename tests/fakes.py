@@ -129,6 +129,9 @@ class _Incidents:
     def __init__(self, store: MemoryStore, timeline: _Timeline) -> None:
         self.s, self.timeline = store, timeline
 
+    def reserve(self, count: int) -> None:
+        pass
+
     def add(self, incident: Incident) -> None:
         incident.id = IncidentId(self.s.next_incident)
         self.s.next_incident += 1

@@ -7,6 +7,7 @@ are kept likewise and written after them, in one executemany.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -17,8 +18,9 @@ from domain.model import Alert, IncidentId
 
 
 class SqlAlertRepository:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, before_write: Callable[[], None]) -> None:
         self._conn = conn
+        self._before_write = before_write  # writes what the rows refer to (new incidents)
         self._unrecorded: dict[tuple[IncidentId, str | None], list[datetime]] = {}
         self._unresolved: list[dict[str, object]] = []
 
@@ -33,6 +35,8 @@ class SqlAlertRepository:
         self._unresolved.append({"b_incident": incident_id, "b_key": dedup_key, "b_at": at})
 
     def flush(self) -> None:
+        if self._unrecorded or self._unresolved:
+            self._before_write()
         self._flush_recorded()
         if self._unresolved:
             rows, self._unresolved = self._unresolved, []
@@ -113,4 +117,3 @@ def _new_alert(incident_id: IncidentId, key: str | None, times: list[datetime]) 
         "first_at": min(times),
         "last_at": max(times),
     }
-

@@ -8,11 +8,11 @@ at that read or at the commit, and fails the whole unit of work, as before.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Row, Select, Table, bindparam, select, update
+from sqlalchemy import Connection, Insert, Row, Select, Table, bindparam, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.db import event_codec
@@ -47,10 +47,15 @@ def insert_or_update(conn: Connection, table: Table, keys: Sequence[str], column
     )
 
 
+def _nothing() -> None:
+    pass
+
+
 class SqlServiceStateRepository:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, before_write: Callable[[], None] = _nothing) -> None:
         self._conn = conn
         self._unsaved: dict[ServiceId, dict[str, object]] = {}
+        self.before_write = before_write  # writes what the rows refer to (new incidents)
 
     def lock(self, service_id: ServiceId) -> ServiceState:
         """The service's state, its row locked until the transaction ends (created healthy if new).
@@ -97,6 +102,7 @@ class SqlServiceStateRepository:
 
     def flush(self) -> None:
         if self._unsaved:
+            self.before_write()
             rows, self._unsaved = list(self._unsaved.values()), {}
             insert = insert_or_update(self._conn, service_states, ["service_id"], ["open_incident_id"])
             self._conn.execute(insert, rows)
@@ -113,9 +119,10 @@ class SqlServiceStateRepository:
 
 
 class SqlTimeline:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, before_write: Callable[[], None] = _nothing) -> None:
         self._conn = conn
         self._pending: list[dict[str, object]] = []
+        self.before_write = before_write  # writes what the rows refer to (new incidents)
 
     def append(self, incident_id: IncidentId, event: Event) -> None:
         self.extend(incident_id, [event])
@@ -129,6 +136,7 @@ class SqlTimeline:
     def flush(self) -> None:
         """Write the appended events in one executemany (one round trip on PostgreSQL)."""
         if self._pending:
+            self.before_write()
             rows, self._pending = self._pending, []
             self._conn.execute(timeline.insert(), rows)
 
@@ -139,19 +147,40 @@ class SqlTimeline:
 
 
 class SqlIncidentRepository:
+    """With ids reserved ahead (`reserve`), new incidents are inserted with the unit's other writes too;
+    `insert_new` writes them, and the repositories whose rows refer to incidents call it first."""
+
     def __init__(self, conn: Connection, timeline: SqlTimeline) -> None:
         self._conn = conn
         self._timeline = timeline
         self._unsaved: dict[IncidentId, dict[str, object]] = {}
+        self._uninserted: dict[IncidentId, dict[str, object]] = {}
+        self._reserved: list[int] = []
+
+    def reserve(self, count: int) -> None:
+        """On PostgreSQL, take `count` ids from the sequence in one round trip; SQLite, in process,
+        gains nothing from it. Ids reserved and not used are skipped, as a rolled-back insert's are."""
+        if count > 0 and self._conn.dialect.name == "postgresql":
+            rows = self._conn.execute(_RESERVE_IDS, {"count": count})
+            self._reserved.extend(row[0] for row in rows)
 
     def add(self, incident: Incident) -> None:
         # An incident of the same service closed in this unit must be so on the table before the
         # service's next one opens (one open incident per service is a unique index).
         if any(row["b_service_id"] == incident.service_id for row in self._unsaved.values()):
             self.flush()
-        query = incidents.insert().values(**_incident_values(incident)).returning(incidents.c.id)
-        incident.id = IncidentId(self._conn.execute(query).scalar_one())
+        if self._reserved:
+            incident.id = IncidentId(self._reserved.pop(0))
+            self._uninserted[incident.id] = {"id": incident.id, **_incident_values(incident)}
+        else:
+            query = incidents.insert().values(**_incident_values(incident)).returning(incidents.c.id)
+            incident.id = IncidentId(self._conn.execute(query).scalar_one())
         self._append_events(incident)
+
+    def insert_new(self) -> None:
+        if self._uninserted:
+            rows, self._uninserted = list(self._uninserted.values()), {}
+            self._conn.execute(incidents.insert(), rows)
 
     def get(self, incident_id: IncidentId) -> Incident | None:
         if not 0 < incident_id <= MAX_INCIDENT_ID:  # an id typed by someone; SQLite cannot even bind 2**64
@@ -169,12 +198,17 @@ class SqlIncidentRepository:
 
     def save(self, incident: Incident) -> None:
         """Kept until `flush`: an incident saved several times in one unit is written once."""
+        if incident.id in self._uninserted:
+            self._uninserted[incident.id] = {"id": incident.id, **_incident_values(incident)}
+            self._append_events(incident)
+            return
         values = {f"b_{name}": value for name, value in _incident_values(incident).items()}
         self._unsaved[incident.id] = {"b_id": incident.id, **values}
         self._append_events(incident)
 
     def flush(self) -> None:
-        """Write every saved incident in one executemany, then their events."""
+        """Write every new incident, then every saved one, in one executemany each, then their events."""
+        self.insert_new()
         if self._unsaved:
             rows, self._unsaved = list(self._unsaved.values()), {}
             self._conn.execute(_UPDATE_INCIDENT, rows)
@@ -221,6 +255,9 @@ def _service_state(row: Row[Any]) -> ServiceState:
     return ServiceState(ServiceId(row.service_id), open_incident)
 
 
+_RESERVE_IDS = text(
+    "SELECT nextval(pg_get_serial_sequence('incidents', 'id')) FROM generate_series(1, :count)"
+)
 _INCIDENT_COLUMNS = (
     "service_id", "summary", "state", "level", "round", "ack_deadline", "acknowledged_by",
     "acknowledged_at", "resolved_by", "resolved_at", "exhausted", "opened_at",

@@ -46,7 +46,9 @@ class SqlAlchemyUnitOfWork:
         timeline = SqlTimeline(conn)
         self.timeline = timeline
         self.incidents = self._incidents = SqlIncidentRepository(conn, timeline)
-        self.alerts = self._alerts = SqlAlertRepository(conn)
+        # Rows that refer to incidents are written after the new incidents they refer to.
+        self._services.before_write = timeline.before_write = self._incidents.insert_new
+        self.alerts = self._alerts = SqlAlertRepository(conn, before_write=self._incidents.insert_new)
         self.outbox = self._outbox = SqlOutbox(conn)
         return self
 

@@ -369,3 +369,43 @@ def _message(incident_id: IncidentId) -> OutboxMessage:
     return OutboxMessage(
         incident_id, ServiceId("payments"), "down", 1, 0, Channel.SMS, "+336", "sms:+336", T0
     )
+
+
+def test_incidents_added_after_a_reservation_read_back_with_their_alerts_events_and_pages(
+    new_uow: NewUow,
+) -> None:
+    opened = [Incident(IncidentId(0), ServiceId(s), f"{s} is down", opened_at=at(0)) for s in ("a", "b")]
+    with new_uow() as uow:
+        uow.incidents.reserve(2)
+        for incident in opened:
+            uow.incidents.add(incident)
+            incident.record(events.IncidentOpened(at=at(0), service_id=incident.service_id, summary="down"))
+            uow.alerts.record(incident.id, Alert("down"), at(0))
+            incident.acknowledge(PersonId("alice"), at(1))
+            uow.incidents.save(incident)
+        state = uow.services.lock(ServiceId("a"))
+        state.open_incident = opened[0].id
+        uow.services.save(state)
+        uow.commit()
+
+    with new_uow() as uow:
+        found = uow.incidents.get_many([i.id for i in opened])
+        kinds = [type(e).__name__ for e in uow.timeline.of(opened[1].id)]
+        firing = uow.alerts.firing_count(opened[1].id)
+        open_of_a = uow.services.lock(ServiceId("a")).open_incident
+    assert len({i.id for i in opened}) == 2
+    assert [found[i.id].state for i in opened] == [IncidentState.ACKNOWLEDGED] * 2
+    assert (kinds, firing, open_of_a) == (["IncidentOpened", "IncidentAcknowledged"], 1, opened[0].id)
+
+
+def test_a_reservation_not_used_up_costs_nothing_but_ids(new_uow: NewUow) -> None:
+    with new_uow() as uow:
+        uow.incidents.reserve(5)
+        uow.incidents.add(first := Incident(IncidentId(0), ServiceId("a"), "down", opened_at=at(0)))
+        uow.commit()
+
+    second = add_incident(new_uow, "b")
+
+    assert second > first.id
+    with new_uow() as uow:
+        assert set(uow.incidents.get_many([first.id, second])) == {first.id, second}
