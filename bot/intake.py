@@ -3,7 +3,8 @@
 A request waits until its alerts are committed, as before; what changes is that the commit (and the
 service lock, the statements' set-up) is paid once for every request that arrived meanwhile, instead of
 once per request. A worker takes whatever is waiting, up to `max_batch` groups, and never waits for more:
-an idle pager commits a lone alert at once.
+an idle pager commits a lone alert at once. One worker is the default: a second one overlapped its
+database waits with the first's but contended for the same services' locks, and measured slower.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class IntakeStopped(RuntimeError):
 class AlertIntake:
     """Hands each request's alerts to the pager in groups; `submit`'s future resolves after commit."""
 
-    def __init__(self, pager: GroupPager, *, max_batch: int = 200, workers: int = 2) -> None:
+    def __init__(self, pager: GroupPager, *, max_batch: int = 200, workers: int = 1) -> None:
         self._pager = pager
         self._max_batch = max_batch
         self._workers_wanted = workers
