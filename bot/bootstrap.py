@@ -13,6 +13,7 @@ from adapters.db import SqlAlchemyUnitOfWork, make_engine, upgrade
 from adapters.db.gauges import SqlGauges
 from adapters.db.inbound_log import SqlInboundMessageLog
 from adapters.db.leadership import Leadership, leadership_for
+from adapters.logged_notifier import LoggedNotifier
 from adapters.outbox_relay import ThreadedOutboxRelay
 from adapters.prometheus_metrics import PrometheusMetrics
 from adapters.threaded_timer import ThreadedAckTimer
@@ -91,9 +92,12 @@ def bootstrap(
 
     slack = wire_slack(settings, config.catalog, engine, uow, clock)
     notifiers = {
-        **channel_notifiers(settings, uow),
-        **({Channel.SLACK: slack.notifier} if slack else {}),
-        **(notifiers or {}),
+        channel: LoggedNotifier(channel, notifier)
+        for channel, notifier in {
+            **channel_notifiers(settings, uow),
+            **({Channel.SLACK: slack.notifier} if slack else {}),
+            **(notifiers or {}),
+        }.items()
     }
     metrics = PrometheusMetrics()
     metrics.read_at_scrape(SqlGauges(engine).read)

@@ -1,0 +1,47 @@
+"""A failed page is logged (channel, incidents, reason) and still raised; a sent one logs nothing."""
+
+from __future__ import annotations
+
+import pytest
+from structlog.testing import capture_logs
+
+from adapters.logged_notifier import LoggedNotifier
+from domain.errors import NotificationFailed
+from domain.model import Channel, IncidentId, ServiceId
+from domain.ports import Page, PageItem
+from tests.fakes import RecordingNotifier
+
+PAGE = Page(
+    Channel.SMS,
+    "+33612345678",
+    (PageItem(IncidentId(7), ServiceId("payments"), "Payments", "DB down", level=1, round=0),),
+)
+
+
+def test_a_failed_page_is_logged_without_its_address_and_raised_as_it_was() -> None:
+    inner = RecordingNotifier()
+    inner.failures.append(NotificationFailed("Twilio 503", permanent=False))
+
+    with capture_logs() as logs, pytest.raises(NotificationFailed, match="Twilio 503"):
+        LoggedNotifier(Channel.SMS, inner).send(PAGE)
+
+    assert logs == [
+        {
+            "event": "page failed",
+            "log_level": "warning",
+            "channel": "sms",
+            "incidents": [7],
+            "reason": "Twilio 503",
+            "permanent": False,
+        }
+    ]
+
+
+def test_a_sent_page_logs_nothing() -> None:
+    inner = RecordingNotifier()
+
+    with capture_logs() as logs:
+        LoggedNotifier(Channel.SMS, inner).send(PAGE)
+
+    assert (logs, inner.sent) == ([], [PAGE])
+
