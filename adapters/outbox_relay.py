@@ -4,6 +4,7 @@ different addresses are sent side by side by a few threads."""
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -17,6 +18,9 @@ from domain.model import Channel
 from domain.ports import Clock
 
 _log = structlog.get_logger("pager.relay")
+
+# A ring brings the next look forward to this share of the bundling window before its pages fall due.
+_EARLY = 0.25
 
 
 class ThreadedOutboxRelay:
@@ -60,7 +64,12 @@ class ChannelWorker:
 
     Claimed pages go to `sends_at_once` sender threads and the worker looks again at once: a page
     falling due while others are being sent is claimed then, not after them. It claims only while
-    a sender is free, so what waits for a sender is at most one claim's worth."""
+    a sender is free, so what waits for a sender is at most one claim's worth.
+
+    The doorbell rings after every commit that queued pages, hundreds of times a second in a storm,
+    and those pages are due a bundling window after they were queued: a ring only brings the next look
+    forward to shortly before then (`_EARLY` of the window), so a storm of rings costs one look each
+    window, not one each."""
 
     def __init__(
         self,
@@ -78,12 +87,23 @@ class ChannelWorker:
         self._clock = clock
         self.channel = channel
         self._poll_interval = poll_interval
+        self._window = dispatcher.policy.bundle_window.total_seconds()
         self._bell = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._plans = threading.Lock()
+        self._look_at = 0.0  # when to look next (monotonic)
+        self._asked_at = math.inf  # the earliest look asked for during the current pass
 
     def ring(self) -> None:
-        self._bell.set()
+        self._look_by(time.monotonic() + self._window * (1 - _EARLY))
+
+    def _look_by(self, moment: float) -> None:
+        with self._plans:
+            self._asked_at = min(self._asked_at, moment)
+            if moment < self._look_at:
+                self._look_at = moment
+                self._bell.set()
 
     def start(self) -> None:
         name = f"outbox-relay-{self.channel or 'all'}"
@@ -92,7 +112,7 @@ class ChannelWorker:
 
     def request_stop(self) -> None:
         self._stopping.set()
-        self._bell.set()
+        self._look_by(0.0)
 
     def join(self, timeout: float) -> None:
         """Wait for the worker and the pages it handed to senders; pages still unsent by `timeout`
@@ -106,14 +126,27 @@ class ChannelWorker:
 
     def _run(self) -> None:
         while not self._stopping.is_set():
-            self._bell.clear()
+            with self._plans:
+                self._asked_at = math.inf
+                self._look_at = math.inf  # a ring during the pass is kept in _asked_at
             try:
                 wait = self._pass()
             except Exception:  # the database may be briefly away; nothing is lost, try again
                 _log.exception("outbox relay pass failed", channel=str(self.channel or "all"))
                 wait = self._poll_interval
-            if wait > 0:
-                self._bell.wait(wait)
+            with self._plans:
+                self._look_at = min(time.monotonic() + wait, self._asked_at)
+            self._sleep()
+
+    def _sleep(self) -> None:
+        """Until `_look_at`, which a ring may bring forward meanwhile."""
+        while not self._stopping.is_set():
+            with self._plans:
+                left = self._look_at - time.monotonic()
+                if left <= 0:
+                    return
+                self._bell.clear()
+            self._bell.wait(left)
 
     def _pass(self) -> float:
         """Send what is due; returns how long to sleep before looking again."""
@@ -142,7 +175,7 @@ class ChannelWorker:
             with self._sent:
                 self._in_flight -= 1
                 self._sent.notify_all()
-            self._bell.set()
+            self._look_by(0.0)  # a sender is free: look at once
 
     def _seconds_until(self, due: datetime | None) -> float:
         if due is None:

@@ -1,4 +1,5 @@
-"""The relay sends a channel's pages to different addresses side by side."""
+"""The relay sends a channel's pages to different addresses side by side, and looks again only when
+pages can be due."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ import threading
 from datetime import timedelta
 
 from adapters.outbox_relay import ThreadedOutboxRelay
-from domain.dispatch import Dispatcher
+from domain.dispatch import Dispatcher, DispatchPolicy
 from domain.errors import NotificationFailed
 from domain.model import Alert, Channel
 from domain.ports import Page
-from tests.fakes import InMemoryUnitOfWork
+from tests.fakes import FakeClock, InMemoryUnitOfWork
 from tests.unit.conftest import World, make_world
 
 SMS_ADDRESSES = ["+33600000000", "+33612345678"]  # level 2's number, and alice's
@@ -77,3 +78,35 @@ def test_one_send_at_a_time_when_so_configured() -> None:
     send_sms(two_sms_addresses_owed(), sms, sends_at_once=1)
 
     assert (sms.attempts, sms.sent) == (2, [])
+
+
+class CountingDispatcher:
+    """Stands for the dispatcher: nothing is ever due; counts how often the worker looks."""
+
+    policy = DispatchPolicy(bundle_window=timedelta(seconds=1))
+
+    def __init__(self) -> None:
+        self.looks = 0
+        self.looked = threading.Event()
+
+    def next_due(self, channel: Channel | None = None) -> None:
+        self.looks += 1
+        self.looked.set()
+
+    def dispatch_due(self, channel: Channel | None = None, run: object = None) -> int:
+        return 0
+
+
+def test_a_storm_of_rings_within_a_window_costs_no_look_before_its_pages_can_be_due() -> None:
+    dispatcher = CountingDispatcher()
+    relay = ThreadedOutboxRelay(dispatcher, FakeClock(), [Channel.SMS])  # type: ignore[arg-type]
+    relay.start()
+    try:
+        assert dispatcher.looked.wait(10)  # the look at start
+        dispatcher.looked.clear()
+        for _ in range(500):  # 500 commits queue pages: none is due before a window from now
+            relay.ring()
+        looked_again = dispatcher.looked.wait(0.5)  # half the window: a look would be wasted
+    finally:
+        relay.stop()
+    assert (looked_again, dispatcher.looks) == (False, 1)

@@ -44,4 +44,3 @@ def test_a_sent_page_logs_nothing() -> None:
         LoggedNotifier(Channel.SMS, inner).send(PAGE)
 
     assert (logs, inner.sent) == ([], [PAGE])
-
