@@ -64,18 +64,24 @@ def soon(seconds: float = 0.3) -> datetime:
     return datetime.now(UTC) + timedelta(seconds=seconds)
 
 
+def woken_at_a_deadline(timer: ApschedulerAckTimer, escalation: EngineSpy) -> bool:
+    """After the engine's pass at start, store a wake-up a moment ahead: did the engine run at it?"""
+    assert escalation.ran.wait(10)
+    deadline = soon(0.5)
+    timer.schedule(IncidentId(7), Step(1, 2), deadline)
+    woken = escalation.ran_after(deadline)
+    settled(timer)
+    return woken
+
+
 def test_a_wake_up_runs_the_engine_at_its_deadline_not_before(engine: Engine) -> None:
     escalation = EngineSpy()
     timer = started(engine, escalation)  # the periodic pass runs at start, then not for an hour
     try:
-        assert escalation.ran.wait(10)
-        deadline = soon(0.5)
-        timer.schedule(IncidentId(7), Step(1, 2), deadline)
-
-        assert escalation.ran_after(deadline)
-        settled(timer)
+        woken = woken_at_a_deadline(timer, escalation)
     finally:
         timer.shutdown()
+    assert woken
     assert len(escalation.runs) == 2
 
 
@@ -131,13 +137,10 @@ def test_the_engine_thread_survives_a_failed_pass(engine: Engine) -> None:
     timer = ApschedulerAckTimer(engine, sweep_interval=HOUR)
     timer.start(flaky)  # its first pass, at start, fails
     try:
-        assert escalation.ran.wait(10)
-        deadline = soon(0.3)
-        timer.schedule(IncidentId(3), Step(0, 0), deadline)
-        assert escalation.ran_after(deadline)
-        settled(timer)
+        woken = woken_at_a_deadline(timer, escalation)
     finally:
         timer.shutdown()
+    assert woken
 
 
 class Switch:
