@@ -104,7 +104,7 @@ def bootstrap(
     policy = DispatchPolicy(bundle_window=settings.bundle_window, lease=settings.outbox_lease)
     dispatcher = Dispatcher(config.catalog, uow, notifiers, clock, policy, metrics=metrics)
     relay = ThreadedOutboxRelay(
-        dispatcher, clock, channels=notifiers, sends_at_once=settings.sends_per_channel
+        dispatcher, clock, channels=notifiers, sends_at_once=_sends_at_once(settings, engine)
     )
     leadership = leadership_for(engine)
     timer = timer or ApschedulerAckTimer(engine, settings.sweep_interval, leadership)
@@ -124,3 +124,12 @@ def bootstrap(
         clock=clock, sms_replies=sms_replies, deliveries=deliveries, slack=slack, metrics=metrics,
         leadership=leadership, wakeups=wakeups,
     )  # fmt: skip
+
+
+def _sends_at_once(settings: Settings, engine: Engine) -> int:
+    """As set, else 8 on PostgreSQL and 1 on SQLite: there every sender's record of its page waits for the one
+    writer, and under load eight of them starved one another in SQLite's busy wait for seconds, which is how
+    long a crash could then leave a sent page unrecorded (and resent)."""
+    if settings.sends_per_channel is not None:
+        return settings.sends_per_channel
+    return 1 if engine.dialect.name == "sqlite" else 8

@@ -50,7 +50,7 @@ class Settings:
     bundle_window: timedelta = timedelta(seconds=1)
     sweep_interval: timedelta = timedelta(seconds=2)
     outbox_lease: timedelta = timedelta(seconds=60)
-    sends_per_channel: int = 8
+    sends_per_channel: int | None = None  # None: 8 on PostgreSQL, 1 on SQLite (see bootstrap)
     log_format: str = "console"
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = field(default=None, repr=False)
@@ -81,7 +81,7 @@ class Settings:
                 bundle_window=_duration(env, "PAGER_BUNDLE_WINDOW", "1s"),
                 sweep_interval=_duration(env, "PAGER_SWEEP_INTERVAL", "2s"),
                 outbox_lease=_duration(env, "PAGER_OUTBOX_LEASE", "60s"),
-                sends_per_channel=_count(env, "PAGER_SENDS_PER_CHANNEL", 8),
+                sends_per_channel=_count(env, "PAGER_SENDS_PER_CHANNEL"),
                 log_format=_choice(env, "PAGER_LOG_FORMAT", ("console", "json")),
                 **channel_settings(env),
                 slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
@@ -123,10 +123,10 @@ def _rate_limit(env: Mapping[str, str]) -> RateLimit:
     return RateLimit(rate=rate, burst=int(burst))
 
 
-def _count(env: Mapping[str, str], name: str, default: int) -> int:
+def _count(env: Mapping[str, str], name: str) -> int | None:
     text = env.get(name)
     if not text:
-        return default
+        return None
     if not text.isdigit() or int(text) < 1:
         raise SettingsError(f"{name}: expected a whole number 1 or more, got {text!r}")
     return int(text)

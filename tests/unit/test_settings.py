@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from adapters.db import make_engine
+from bot.bootstrap import _sends_at_once
 from bot.settings import Settings, SettingsError
 
 
-def test_each_channel_sends_eight_pages_at_once_unless_told() -> None:
-    assert Settings.from_env({}).sends_per_channel == 8
+def test_sends_per_channel_is_left_to_the_database_unless_told() -> None:
+    assert Settings.from_env({}).sends_per_channel is None
     assert Settings.from_env({"PAGER_SENDS_PER_CHANNEL": "2"}).sends_per_channel == 2
 
 
@@ -16,3 +20,16 @@ def test_each_channel_sends_eight_pages_at_once_unless_told() -> None:
 def test_sends_per_channel_must_be_a_whole_number_from_one(value: str) -> None:
     with pytest.raises(SettingsError, match=f"PAGER_SENDS_PER_CHANNEL: .*{value!r}"):
         Settings.from_env({"PAGER_SENDS_PER_CHANNEL": value})
+
+
+def test_by_default_a_channel_sends_eight_at_once_on_postgresql_and_one_on_sqlite(tmp_path: Path) -> None:
+    postgres = make_engine("postgresql://pager@127.0.0.1:1/pager")  # never connected to
+    sqlite = make_engine(f"sqlite:///{tmp_path / 'pager.db'}")
+    told = Settings.from_env({"PAGER_SENDS_PER_CHANNEL": "3"})
+    try:
+        found = [_sends_at_once(Settings(), postgres), _sends_at_once(Settings(), sqlite)]
+        found.append(_sends_at_once(told, sqlite))
+    finally:
+        postgres.dispose()
+        sqlite.dispose()
+    assert found == [8, 1, 3]
