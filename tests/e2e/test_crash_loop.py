@@ -164,6 +164,14 @@ def all_levels_paged(server: Server) -> bool:
     )
 
 
+def all_pages_recorded(server: Server) -> bool:
+    every_address = {a for level in LEVEL_ADDRESSES.values() for a in level}
+    return all(
+        {e["data"]["address"] for e in timeline if e["kind"] == "NotificationSent"} == every_address
+        for timeline in timelines(server).values()
+    )
+
+
 def test_a_crash_loop_loses_no_alert_and_does_each_escalation_step_once(
     server: Server, providers: Providers
 ) -> None:
@@ -182,6 +190,8 @@ def test_a_crash_loop_loses_no_alert_and_does_each_escalation_step_once(
 
     restarted = time.monotonic()
     wait_for(lambda: all_levels_paged(server), 60, f"every incident to reach level 3 (seed {seed})")
+    # The last level-3 pages may be paged just now: they leave a bundling window later.
+    wait_for(lambda: all_pages_recorded(server), 30, f"every page to be recorded sent (seed {seed})")
     # A page stranded by the last kill is resent a lease after the restart: room for it to show.
     time.sleep(max(0.0, restarted + LEASE + 2 - time.monotonic()))
     found = timelines(server)
