@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from domain import events
-from domain.errors import IncidentNotFound, SweepFailed
+from domain.escalation import Aftermath, Escalator, locked
 from domain.group_work import GroupWork
 from domain.model import (
     Alert,
@@ -20,7 +20,7 @@ from domain.model import (
     ServiceState,
     Step,
 )
-from domain.paging import Escalation, escalate, page_level, received
+from domain.paging import page_level, received
 from domain.ports import (
     AckTimer,
     Clock,
@@ -63,10 +63,8 @@ class Pager:
         self.catalog = catalog
         self._uow = uow
         self._clock = clock
-        self._timer = timer
-        self._doorbell = doorbell
-        self._observer = observer
-        self._metrics = metrics or NoMetrics()
+        self._after = Aftermath(timer, doorbell, observer, metrics or NoMetrics())
+        self._escalator = Escalator(catalog, uow, clock, self._after)
 
     def on_alert(self, service_id: str, alert: Alert) -> AlertOutcome:
         """A monitor reported an alert (firing or resolved) for a service."""
@@ -100,13 +98,13 @@ class Pager:
             uow.commit()
         for outcome, incident in settled:
             if outcome.result is AlertResult.OPENED:
-                self._paged(incident)
+                self._after.paged(incident)
             else:
-                self._timer.cancel(incident.id)
-                self._changed(incident)
+                self._after.timer.cancel(incident.id)
+                self._after.changed(incident)
         for (_, alerts), outcomes in zip(groups, results, strict=True):
             for alert, outcome in zip(alerts, outcomes, strict=True):
-                self._metrics.alert_applied(alert.source, outcome.result.value)
+                self._after.metrics.alert_applied(alert.source, outcome.result.value)
         return results
 
     def _apply_group(
@@ -143,111 +141,38 @@ class Pager:
                 uow.outbox.cancel(incident.id)
                 uow.incidents.save(incident)
                 uow.commit()
-        self._timer.cancel(incident.id)
+        self._after.timer.cancel(incident.id)
         if changed:
-            self._acknowledged(incident, now)
+            self._after.acknowledged(incident, now)
         return AlertOutcome(incident.id, AlertResult.ACKNOWLEDGED)
 
     def on_ack_timeout(self, incident_id: IncidentId, fired: Step) -> None:
         """An acknowledgement deadline passed. Stale, early or repeated wake-ups change nothing."""
-        now = self._clock.now()
-        with self._uow() as uow:
-            try:
-                incident, _ = self._locked(uow, incident_id)
-            except IncidentNotFound:
-                return
-            early_deadline = incident.ack_deadline if incident.awaits(fired) else None
-            escalation = escalate(uow, self.catalog, incident, fired, now)
-            if escalation.changed:
-                uow.incidents.save(incident)
-                uow.commit()
-        self._escalated([escalation])
-        if escalation.step is None and early_deadline is not None and now < early_deadline:
-            self._timer.schedule(incident.id, fired, early_deadline)
+        self._escalator.on_ack_timeout(incident_id, fired)
 
     def sweep_overdue(self, batch: int = 200) -> int:
-        """Escalate every incident whose acknowledgement deadline passed: the escalation engine.
+        """Escalate every incident whose acknowledgement deadline passed, `batch` per unit of work (see
+        `Escalator.sweep_overdue`). Returns how many overdue incidents were found."""
+        return self._escalator.sweep_overdue(batch)
 
-        Incidents go `batch` at a time, each batch in ONE unit of work (as alerts do in `on_alert_groups`):
-        a burst of deadlines costs a few statements per batch, not a transaction per incident. The timer's
-        wake-ups and a periodic pass both come here; a wake-up that was lost (a crash, say) is made up for
-        by the next pass. Returns how many overdue incidents were found.
-
-        A batch that fails is retried one incident at a time, so one broken incident cannot hold back the
-        others; the failures are raised together as SweepFailed once the rest went through.
-        """
-        found = 0
-        while True:
-            try:
-                count = self._escalate_batch(batch)
-            except Exception:
-                return found + self._escalate_one_by_one(batch)
-            found += count
-            if count < batch:
-                return found
-
-    def _escalate_batch(self, batch: int) -> int:
-        now = self._clock.now()
-        with self._uow() as uow:
-            overdue = dict(uow.incidents.overdue(now, batch))
-            if not overdue:
-                return 0
-            services = [i.service_id for i in uow.incidents.get_many(list(overdue)).values()]
-            uow.services.lock_all(services)
-            locked = uow.incidents.get_many(list(overdue))  # read again, now that no change can interleave
-            escalations = [
-                escalate(uow, self.catalog, locked[i], fired, now)
-                for i, fired in overdue.items()
-                if i in locked
-            ]
-            for escalation in escalations:
-                if escalation.changed:
-                    uow.incidents.save(escalation.incident)
-            uow.commit()
-        self._escalated(escalations)
-        return len(overdue)
-
-    def _escalate_one_by_one(self, batch: int) -> int:
-        with self._uow() as uow:
-            overdue = uow.incidents.overdue(self._clock.now(), batch)
-        failures: list[tuple[IncidentId, Exception]] = []
-        for incident_id, step in overdue:
-            try:
-                self.on_ack_timeout(incident_id, step)
-            except Exception as exc:  # one broken incident must not hold back the others
-                failures.append((incident_id, exc))
-        if failures:
-            raise SweepFailed(failures)
-        return len(overdue)
-
-    def _escalated(self, escalations: Sequence[Escalation]) -> None:
-        """After escalations committed: tell the observer, arm the next deadlines, ring the doorbell once."""
-        paged = False
-        for escalation in escalations:
-            if escalation.changed:
-                self._changed(escalation.incident)
-            if escalation.step is not None:
-                self._arm(escalation.incident)
-                paged = True
-            if escalation.late is not None:
-                self._metrics.escalated(escalation.late)
-        if paged and self._doorbell is not None:
-            self._doorbell.ring()
+    def reschedule_all(self) -> int:
+        """Give the timer every pending deadline again (at start, the timer may have lost some)."""
+        return self._escalator.reschedule_all()
 
     def acknowledge(self, incident_id: IncidentId, by: str) -> Incident:
         """Someone took the incident: escalation stops. A second acknowledgement is a no-op."""
         person = self.catalog.person(by)
         now = self._clock.now()
         with self._uow() as uow:
-            incident, _ = self._locked(uow, incident_id)
+            incident, _ = locked(uow, incident_id)
             changed = incident.acknowledge(PersonId(person.id), now)
             if changed:
                 uow.outbox.cancel(incident.id)
                 uow.incidents.save(incident)
                 uow.commit()
-        self._timer.cancel(incident.id)
+        self._after.timer.cancel(incident.id)
         if changed:
-            self._acknowledged(incident, now)
+            self._after.acknowledged(incident, now)
         return incident
 
     def resolve(self, incident_id: IncidentId, by: str) -> Incident:
@@ -255,30 +180,12 @@ class Pager:
         person = self.catalog.person(by)
         now = self._clock.now()
         with self._uow() as uow:
-            incident, state = self._locked(uow, incident_id)
+            incident, state = locked(uow, incident_id)
             self._close(uow, state, incident, by=person.id, reason="resolved by a person", now=now)
             uow.commit()
-        self._timer.cancel(incident.id)
-        self._changed(incident)
+        self._after.timer.cancel(incident.id)
+        self._after.changed(incident)
         return incident
-
-    def reschedule_all(self) -> int:
-        """Give the timer every pending deadline again (at start, the timer may have lost some)."""
-        with self._uow() as uow:
-            pending = uow.incidents.pending_deadlines()
-        for incident_id, step, at in pending:
-            self._timer.schedule(incident_id, step, at)
-        return len(pending)
-
-    def _locked(self, uow: UnitOfWork, incident_id: IncidentId) -> tuple[Incident, ServiceState]:
-        """The incident, read after its service's lock is held, so no other change interleaves."""
-        found = uow.incidents.get(incident_id)
-        if found is None:
-            raise IncidentNotFound(incident_id)
-        state = uow.services.lock(found.service_id)
-        incident = uow.incidents.get(incident_id)
-        assert incident is not None
-        return incident, state
 
     def _apply(
         self, work: GroupWork, state: ServiceState, alert: Alert, now: datetime
@@ -341,25 +248,6 @@ class Pager:
         if state.open_incident == incident.id:
             state.open_incident = None
             uow.services.save(state)
-
-    def _changed(self, incident: Incident) -> None:
-        """After a change of state committed: let the observer mirror it (chat cards, say)."""
-        if self._observer is not None:
-            self._observer.incident_changed(incident)
-
-    def _acknowledged(self, incident: Incident, now: datetime) -> None:
-        self._changed(incident)
-        self._metrics.acknowledged(now - incident.opened_at)
-
-    def _paged(self, incident: Incident) -> None:
-        """After a level was paged and committed: arm its deadline and wake the dispatcher."""
-        self._arm(incident)
-        if self._doorbell is not None:
-            self._doorbell.ring()
-
-    def _arm(self, incident: Incident) -> None:
-        if incident.ack_deadline is not None:
-            self._timer.schedule(incident.id, Step(incident.level, incident.round), incident.ack_deadline)
 
 
 AlertGroup = tuple[str, Sequence[Alert]]
