@@ -113,7 +113,8 @@ class ApschedulerAckTimer:
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
             timezone=UTC,
         )
-        self._stored: set[datetime] = set()  # wake-ups this process stored, still ahead
+        self._stored: set[datetime] = set()  # wake-ups this process stored (some may have run since)
+        self._prune_at = _PRUNE_AT
         self._stored_lock = threading.Lock()
         self._escalation: _EscalationThread | None = None
 
@@ -166,7 +167,9 @@ class ApschedulerAckTimer:
         with self._stored_lock:
             if wake_at in self._stored and wake_at - now > timedelta(seconds=1):
                 return
-            self._stored = {stored for stored in self._stored if stored > now}
+            if len(self._stored) >= self._prune_at:  # forget the past ones now and then, not on every call
+                self._stored = {stored for stored in self._stored if stored > now}
+                self._prune_at = max(2 * len(self._stored), _PRUNE_AT)
         # Called after the incident committed: failing here must not fail the caller's request,
         # and loses nothing, since the engine's periodic pass finds the overdue incident.
         try:
@@ -232,6 +235,7 @@ class _EscalationThread:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_PRUNE_AT = 1024
 
 
 def _wakeup_engine(engine: Engine) -> Engine:

@@ -23,23 +23,25 @@ class SqlAlertRepository:
         self._before_write = before_write  # writes what the rows refer to (new incidents)
         self._unrecorded: dict[tuple[IncidentId, str | None], list[datetime]] = {}
         self._unresolved: list[dict[str, object]] = []
+        self._resolving: set[IncidentId] = set()  # the incidents of `_unresolved`
 
     def record(self, incident_id: IncidentId, alert: Alert, at: datetime) -> None:
         """Kept until `flush`: repeats of one key in one unit of work are counted in one statement."""
-        if any(row["b_incident"] == incident_id for row in self._unresolved):
+        if incident_id in self._resolving:
             self.flush()  # the incident's resolution came first, and must be written first
         self._unrecorded.setdefault((incident_id, alert.dedup_key), []).append(at)
 
     def resolve(self, incident_id: IncidentId, dedup_key: str | None, at: datetime) -> None:
         """Kept until `flush`, after the alerts recorded before it."""
         self._unresolved.append({"b_incident": incident_id, "b_key": dedup_key, "b_at": at})
+        self._resolving.add(incident_id)
 
     def flush(self) -> None:
         if self._unrecorded or self._unresolved:
             self._before_write()
         self._flush_recorded()
         if self._unresolved:
-            rows, self._unresolved = self._unresolved, []
+            rows, self._unresolved, self._resolving = self._unresolved, [], set()
             if keyed := [row for row in rows if row["b_key"] is not None]:
                 self._conn.execute(_RESOLVE_ALERT, keyed)
             if every := [row for row in rows if row["b_key"] is None]:
