@@ -129,6 +129,8 @@ outbox = Table(
     Column("lease_until", UtcDateTime(), nullable=True),
     Column("last_error", Text, nullable=True),
     Column("sent_at", UtcDateTime(), nullable=True),
+    # Set once a page still undelivered at its delivery deadline has fallen through: it falls through once.
+    Column("fell_through_at", UtcDateTime(), nullable=True),
     UniqueConstraint("incident_id", "level", "round", "channel", "address", name="uq_outbox_step_address"),
     Index("ix_outbox_status_created_at", "status", "created_at"),
 )
