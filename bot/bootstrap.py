@@ -101,7 +101,11 @@ def bootstrap(
     }
     metrics = PrometheusMetrics()
     metrics.read_at_scrape(SqlGauges(engine).read)
-    policy = DispatchPolicy(bundle_window=settings.bundle_window, lease=settings.outbox_lease)
+    policy = DispatchPolicy(
+        bundle_window=settings.bundle_window,
+        lease=settings.outbox_lease,
+        delivery_deadline=settings.delivery_deadline,
+    )
     dispatcher = Dispatcher(config.catalog, uow, notifiers, clock, policy, metrics=metrics)
     relay = ThreadedOutboxRelay(
         dispatcher, clock, channels=notifiers, sends_at_once=_sends_at_once(settings, engine)

@@ -50,6 +50,7 @@ class Settings:
     bundle_window: timedelta = timedelta(seconds=1)
     sweep_interval: timedelta = timedelta(seconds=2)
     outbox_lease: timedelta = timedelta(seconds=60)
+    delivery_deadline: timedelta = timedelta(minutes=2)
     sends_per_channel: int | None = None  # None: 8 on PostgreSQL, 1 on SQLite (see bootstrap)
     log_format: str = "console"
     twilio_account_sid: str | None = None
@@ -81,6 +82,7 @@ class Settings:
                 bundle_window=_duration(env, "PAGER_BUNDLE_WINDOW", "1s"),
                 sweep_interval=_duration(env, "PAGER_SWEEP_INTERVAL", "2s"),
                 outbox_lease=_duration(env, "PAGER_OUTBOX_LEASE", "60s"),
+                delivery_deadline=_duration(env, "PAGER_DELIVERY_DEADLINE", "2m"),
                 sends_per_channel=_count(env, "PAGER_SENDS_PER_CHANNEL"),
                 log_format=_choice(env, "PAGER_LOG_FORMAT", ("console", "json")),
                 **channel_settings(env),

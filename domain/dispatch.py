@@ -13,6 +13,7 @@ from domain.fallthrough import Delivery, fall_through, record_if_unreached
 from domain.model import Catalog, Channel, IncidentState, ServiceId
 from domain.ports import (
     Batch,
+    ClaimedMessage,
     Clock,
     NoMetrics,
     NotificationOutcome,
@@ -46,6 +47,10 @@ class DispatchPolicy:
     fresh_claim: timedelta = timedelta(milliseconds=100)
     first_retry: timedelta = timedelta(seconds=2)
     max_retry: timedelta = timedelta(seconds=60)
+    # A page still undelivered this long after it was queued also falls through to the person's next
+    # contact method (once), while it keeps being retried: an SMS outage must not leave someone
+    # unreached whose email works.
+    delivery_deadline: timedelta = timedelta(minutes=2)
 
     def retry_delay(self, attempts: int) -> timedelta:
         """Exponential backoff after `attempts` failed attempts, capped."""
@@ -145,9 +150,11 @@ class Dispatcher:
             self._notifiers[batch.channel].send(page)
         except NotificationFailed as failure:
             self._record_failure(batch, lease, failure)
-        except Exception as exc:  # a notifier bug must not lose the page: retry it like an outage
-            unexpected = NotificationFailed(f"unexpected {type(exc).__name__}", permanent=False)
-            self._record_failure(batch, lease, unexpected)
+        except Exception as exc:
+            # A notifier's own bug fails the same way on every retry: treat it as permanent, so the
+            # person's next contact method is paged now rather than never.
+            bug = NotificationFailed(f"notifier error: {type(exc).__name__}", permanent=True)
+            self._record_failure(batch, lease, bug)
         else:
             self._record_success(batch)
 
@@ -190,42 +197,77 @@ class Dispatcher:
 
     def _record_failure(self, batch: Batch, lease: datetime, failure: NotificationFailed) -> None:
         now = self._clock.now()
-        retry_at = None if failure.permanent else now + self._retry_delay(batch, failure)
+        retry_at = None if failure.permanent else self._retry_at(batch, failure, now)
+        late = [] if retry_at is None else self._undelivered_by_deadline(batch, now, retry_at)
         with self._uow() as uow:
-            if failure.permanent:
+            if failure.permanent or late:
                 # Serializes with the other channels' outcomes for the same step, so the last
                 # failure of a level sees every other one and records the level unreached.
                 for service_id in sorted({c.message.service_id for c in batch.messages}):
                     uow.services.lock(service_id)
             uow.outbox.mark_failed([c.id for c in batch.messages], failure.reason, retry_at, lease)
-            for c in batch.messages:
-                m = c.message
-                uow.timeline.append(
-                    m.incident_id,
-                    events.NotificationFailed(
-                        at=now,
-                        channel=m.channel,
-                        address=m.address,
-                        target=m.target,
-                        level=m.level,
-                        round=m.round,
-                        reason=failure.reason,
-                        permanent=failure.permanent,
-                    ),
-                )
+            self._record_failed_events(uow, batch, failure, now)
             outcome = NotificationOutcome.FAILED_TEMPORARILY
             if failure.permanent:
                 fell = self._fall_through(uow, batch, failure.reason, now)
                 outcome = NotificationOutcome.FELL_THROUGH if fell else NotificationOutcome.FAILED_PERMANENTLY
+            elif late and self._fall_through_late(uow, late, failure.reason, now):
+                outcome = NotificationOutcome.FELL_THROUGH
             uow.commit()
         self._metrics.notified(batch.channel, outcome)
 
-    def _retry_delay(self, batch: Batch, failure: NotificationFailed) -> timedelta:
-        """Our backoff, or longer if the provider asked for more (a 429's Retry-After)."""
+    def _record_failed_events(
+        self, uow: UnitOfWork, batch: Batch, failure: NotificationFailed, now: datetime
+    ) -> None:
+        for c in batch.messages:
+            m = c.message
+            uow.timeline.append(
+                m.incident_id,
+                events.NotificationFailed(
+                    at=now,
+                    channel=m.channel,
+                    address=m.address,
+                    target=m.target,
+                    level=m.level,
+                    round=m.round,
+                    reason=failure.reason,
+                    permanent=failure.permanent,
+                ),
+            )
+
+    def _retry_at(self, batch: Batch, failure: NotificationFailed, now: datetime) -> datetime:
+        """After our backoff, but no later than the batch's next delivery deadline (that attempt's
+        failure falls through); after the provider's Retry-After (a 429's) if it asked for longer."""
         attempts = max(c.attempts for c in batch.messages) + 1
-        backoff = self.policy.retry_delay(attempts)
-        asked = timedelta(seconds=failure.retry_after or 0)
-        return max(backoff, asked)
+        backoff = now + self.policy.retry_delay(attempts)
+        deadlines = [self._deadline(c) for c in batch.messages if self._deadline(c) > now]
+        asked = now + timedelta(seconds=failure.retry_after or 0)
+        return max(min([backoff, *deadlines]), asked)
+
+    def _deadline(self, claimed: ClaimedMessage) -> datetime:
+        return claimed.message.created_at + self.policy.delivery_deadline
+
+    def _undelivered_by_deadline(
+        self, batch: Batch, now: datetime, retry_at: datetime
+    ) -> list[ClaimedMessage]:
+        """The messages whose delivery deadline has passed, or will before the next attempt."""
+        return [c for c in batch.messages if self._deadline(c) <= now or self._deadline(c) < retry_at]
+
+    def _fall_through_late(
+        self, uow: UnitOfWork, late: list[ClaimedMessage], reason: str, now: datetime
+    ) -> bool:
+        """Each message past its delivery deadline falls through once (it stays queued for retry).
+        True when some next contact method was queued."""
+        first_time = set(uow.outbox.mark_fell_through([c.id for c in late], now))
+        minutes = self.policy.delivery_deadline
+        why = f"not delivered within {_duration(minutes)}: {reason}"
+        queued = False
+        for c in late:
+            if c.id in first_time:
+                m = c.message
+                failed = Delivery(m.incident_id, m.level, m.round, m.channel, m.address)
+                queued |= fall_through(uow, self._catalog, failed, m.target, why, now) is not None
+        return queued
 
     def _fall_through(self, uow: UnitOfWork, batch: Batch, reason: str, now: datetime) -> bool:
         """A permanent failure pages each person's next contact method instead (see fallthrough.py);
@@ -240,3 +282,9 @@ class Dispatcher:
             else:
                 record_if_unreached(uow, failed, reason, now)
         return queued
+
+
+def _duration(delta: timedelta) -> str:
+    """`2m`, `90s`: a duration as people write it in the settings."""
+    seconds = int(delta.total_seconds())
+    return f"{seconds // 60}m" if seconds % 60 == 0 and seconds else f"{seconds}s"

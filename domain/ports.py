@@ -176,6 +176,12 @@ class Outbox(Protocol):
         Returns how many were recorded."""
         ...
 
+    def mark_fell_through(self, ids: Sequence[int], at: datetime) -> list[int]:
+        """Record that these messages, still undelivered at their delivery deadline, fell through to
+        the person's next contact method. Returns the ids not marked before: only those may fall
+        through, so each message does so once however often it fails. They stay queued for retry."""
+        ...
+
     def next_due(self, bundle_window_s: float, channel: Channel | None = None) -> datetime | None:
         """When the next claim (on `channel`, if given) could find something: a bundle window ending,
         a retry falling due or a lease running out. None: nothing is waiting."""

@@ -84,6 +84,7 @@ class _Row:
     not_before: datetime | None = None
     lease_until: datetime | None = None
     last_error: str | None = None
+    fell_through_at: datetime | None = None
 
 
 @dataclass
@@ -269,6 +270,12 @@ class _Outbox:
             r.status = "pending" if retry_at is not None else "failed"
             r.not_before, r.lease_until = retry_at, None
         return len(held)
+
+    def mark_fell_through(self, ids: Sequence[int], at: datetime) -> list[int]:
+        unmarked = [r for r in self._rows(ids) if r.fell_through_at is None]
+        for r in unmarked:
+            r.fell_through_at = at
+        return sorted(r.id for r in unmarked)
 
     def next_due(self, bundle_window_s: float, channel: Channel | None = None) -> datetime | None:
         window = timedelta(seconds=bundle_window_s)

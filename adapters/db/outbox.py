@@ -117,6 +117,16 @@ class SqlOutbox:
             )
         ).rowcount
 
+    def mark_fell_through(self, ids: Sequence[int], at: datetime) -> list[int]:
+        self.flush()
+        query = (
+            update(outbox)
+            .where(outbox.c.id.in_(list(ids)), outbox.c.fell_through_at.is_(None))
+            .values(fell_through_at=at)
+            .returning(outbox.c.id)
+        )
+        return sorted(row.id for row in self._conn.execute(query))
+
     def next_due(self, bundle_window_s: float, channel: Channel | None = None) -> datetime | None:
         """The earliest end of a bundle window, retry time or lease expiry."""
         self.flush()

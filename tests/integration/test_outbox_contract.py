@@ -333,3 +333,30 @@ def test_a_step_is_reaching_while_a_message_is_pending_in_flight_or_sent(new_uow
     assert (still, reaching()) == (True, False)
     with new_uow() as uow:
         assert not uow.outbox.reaching(IncidentId(2), 1, 0)
+
+
+def mark_fell_through(new_uow: NewUow, ids: list[int], now: datetime) -> list[int]:
+    with new_uow() as uow:
+        marked = uow.outbox.mark_fell_through(ids, now)
+        uow.commit()
+    return marked
+
+
+def test_a_late_message_is_marked_fallen_through_once(new_uow: NewUow) -> None:
+    queue(new_uow, message(1), message(2, address=BOB))
+    ids = claim_ids(new_uow, at(1))
+
+    first = mark_fell_through(new_uow, ids[:1], at(120))
+    again = mark_fell_through(new_uow, ids, at(180))
+
+    assert (first, again) == (ids[:1], ids[1:])
+
+
+def test_a_message_marked_fallen_through_is_still_retried(new_uow: NewUow) -> None:
+    queue(new_uow, message(1))
+    ids = claim_ids(new_uow, at(1))
+    fail(new_uow, ids, retry_at=at(130))
+
+    mark_fell_through(new_uow, ids, at(120))
+
+    assert claim(new_uow, at(130)) == [(ALICE, (1,))]

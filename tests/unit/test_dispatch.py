@@ -195,15 +195,18 @@ def test_permanent_failure_is_recorded(world: World) -> None:
     assert (failed.reason, failed.permanent) == ("channel not found", True)
 
 
-def test_notifier_crash_is_retried_not_lost(world: World) -> None:
+def test_notifier_bug_is_a_permanent_failure_never_retried(world: World) -> None:
     world.notifiers[Channel.SLACK] = NotifierWithABug()
     incident_id = alert(world)
     world.deliver()
 
     wait_for_retry(world, 1)
 
-    assert world.sent().count(SLACK_OPS_PAGE) == 1
-    assert [e.kind for e in slack_outcomes(world, incident_id)] == ["NotificationFailed", "NotificationSent"]
+    assert SLACK_OPS_PAGE not in world.sent()
+    [failed] = slack_outcomes(world, incident_id)
+    assert isinstance(failed, events.NotificationFailed)
+    assert (failed.reason, failed.permanent) == ("notifier error: RuntimeError", True)
+    assert world.dispatcher.next_due() is None
 
 
 def test_retry_delay_doubles_after_each_failed_attempt() -> None:

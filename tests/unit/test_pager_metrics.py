@@ -132,3 +132,17 @@ def test_a_permanent_failure_with_no_next_contact_method_is_counted_as_such() ->
     world.advance(timedelta(minutes=15))  # level 2: bob's email and a bare number, which fails
 
     assert metrics.notifications[("sms", "failed_permanently")] == 1
+
+
+def test_a_page_falling_through_at_its_delivery_deadline_is_counted_as_fell_through() -> None:
+    world, metrics = metered(catalog_with_email_fallback())
+    outage = [NotificationFailed("Twilio 503", permanent=False)] * 20
+    world.notifiers[Channel.SMS].failures.extend(outage)
+    world.pager.on_alert("payments", Alert("DB down"))
+
+    for _ in range(130):
+        world.clock.advance(timedelta(seconds=1))
+        world.dispatcher.dispatch_due()
+
+    assert metrics.notifications[("sms", "fell_through")] == 1
+    assert metrics.notifications[("email", "sent")] == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -33,3 +34,13 @@ def test_by_default_a_channel_sends_eight_at_once_on_postgresql_and_one_on_sqlit
         postgres.dispose()
         sqlite.dispose()
     assert found == [8, 1, 3]
+
+
+def test_delivery_deadline_is_two_minutes_unless_told() -> None:
+    assert Settings.from_env({}).delivery_deadline == timedelta(minutes=2)
+    assert Settings.from_env({"PAGER_DELIVERY_DEADLINE": "45s"}).delivery_deadline == timedelta(seconds=45)
+
+
+def test_a_bad_delivery_deadline_names_the_variable() -> None:
+    with pytest.raises(SettingsError, match="PAGER_DELIVERY_DEADLINE: "):
+        Settings.from_env({"PAGER_DELIVERY_DEADLINE": "soon"})
