@@ -32,3 +32,14 @@ class LoggedNotifier:
                 permanent=failure.permanent,
             )
             raise
+        except Exception as exc:
+            # A bug of the notifier itself: the dispatcher records it as a permanent failure; the
+            # traceback is only here, for whoever has to fix it.
+            _log.error(
+                "page failed: notifier error",
+                channel=str(self._channel),
+                incidents=[item.incident_id for item in page.items],
+                error=type(exc).__name__,
+                exc_info=True,
+            )
+            raise

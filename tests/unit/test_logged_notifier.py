@@ -44,3 +44,21 @@ def test_a_sent_page_logs_nothing() -> None:
         LoggedNotifier(Channel.SMS, inner).send(PAGE)
 
     assert (logs, inner.sent) == ([], [PAGE])
+
+
+class BrokenNotifier:
+    def send(self, page: Page) -> None:
+        raise ValueError("header value may not contain a newline")
+
+
+def test_a_notifier_bug_is_logged_with_its_traceback_and_raised_as_it_was() -> None:
+    with capture_logs() as logs, pytest.raises(ValueError, match="newline"):
+        LoggedNotifier(Channel.EMAIL, BrokenNotifier()).send(PAGE)
+
+    [entry] = logs
+    assert (entry["event"], entry["log_level"], entry["error"]) == (
+        "page failed: notifier error",
+        "error",
+        "ValueError",
+    )
+    assert entry["exc_info"] is True
