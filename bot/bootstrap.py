@@ -94,7 +94,7 @@ def bootstrap(
     notifiers = {
         channel: LoggedNotifier(channel, notifier)
         for channel, notifier in {
-            **channel_notifiers(settings, uow),
+            **channel_notifiers(settings, uow, clock),
             **({Channel.SLACK: slack.notifier} if slack else {}),
             **(notifiers or {}),
         }.items()

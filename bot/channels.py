@@ -10,10 +10,12 @@ from adapters.twilio_sms import TwilioSmsSender
 from bot.settings import Settings
 from domain.events import Event
 from domain.model import Channel, IncidentId
-from domain.ports import Notifier, UnitOfWorkFactory
+from domain.ports import Clock, Notifier, UnitOfWorkFactory
 
 
-def channel_notifiers(settings: Settings, uow: UnitOfWorkFactory) -> dict[Channel, Notifier]:
+def channel_notifiers(
+    settings: Settings, uow: UnitOfWorkFactory, clock: Clock
+) -> dict[Channel, Notifier]:
     def timeline(incident_id: IncidentId) -> Sequence[Event]:
         with uow() as work:
             return work.timeline.of(incident_id)
@@ -37,5 +39,6 @@ def channel_notifiers(settings: Settings, uow: UnitOfWorkFactory) -> dict[Channe
             username=settings.smtp_username,
             password=settings.smtp_password,
             timeline=timeline,
+            clock=clock,
         )
     return notifiers
