@@ -10,7 +10,7 @@ from adapters.twilio_sms import TwilioSmsSender
 from bot.channels import channel_notifiers
 from bot.settings import Settings, SettingsError
 from domain.model import Channel
-from tests.fakes import InMemoryUnitOfWork, MemoryStore
+from tests.fakes import FakeClock, InMemoryUnitOfWork, MemoryStore
 
 TWILIO = {
     "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
@@ -25,19 +25,19 @@ def no_database() -> InMemoryUnitOfWork:
 
 
 def test_without_provider_settings_every_channel_logs_to_the_console() -> None:
-    notifiers = channel_notifiers(Settings.from_env({}), no_database)
+    notifiers = channel_notifiers(Settings.from_env({}), no_database, FakeClock())
 
     assert all(isinstance(n, ConsoleNotifier) for n in notifiers.values())
 
 
 def test_twilio_settings_give_sms_to_twilio() -> None:
-    notifiers = channel_notifiers(Settings.from_env(TWILIO), no_database)
+    notifiers = channel_notifiers(Settings.from_env(TWILIO), no_database, FakeClock())
 
     assert isinstance(notifiers[Channel.SMS], TwilioSmsSender)
 
 
 def test_smtp_settings_give_email_to_smtp() -> None:
-    notifiers = channel_notifiers(Settings.from_env(SMTP), no_database)
+    notifiers = channel_notifiers(Settings.from_env(SMTP), no_database, FakeClock())
 
     assert isinstance(notifiers[Channel.EMAIL], SmtpEmailSender)
 
