@@ -12,13 +12,29 @@ from adapters.sms_text import sms_text
 from domain.errors import NotificationFailed
 from domain.ports import Page
 
-# Error codes Twilio may answer with a 4xx that a later attempt can still get through.
+# Retryable: 429 / 20429 (too many requests), any 5xx, and no answer at all (connection error, timeout).
+# Every other 4xx is permanent, as no retry of the same request can fix it: among others 20003 (credentials,
+# https://www.twilio.com/docs/errors/20003), 21211 (invalid To), 21408 (region not enabled), 21602 (no body),
+# 21603 (no sender), 21604 (no To), 21606 (From cannot send there), 21610 (recipient unsubscribed),
+# 21612 (route not reachable), 21614 (not a mobile), 21617 (body over 1,600 characters).
 _RETRYABLE_CODES = {20429}
+# A StatusCallback URL is at most 4000 characters (https://www.twilio.com/docs/api/errors/21609): a big bundle
+# names only the incidents that fit rather than lose the page to error 21609.
+_MAX_CALLBACK = 4000
 
 
-def status_steps(page: Page) -> str:
-    """The page's (incident, level, round) triples as the status callback's `steps` query value."""
-    return "-".join(f"{i.incident_id}.{i.level}.{i.round}" for i in page.items)
+def status_callback(public_url: str, page: Page) -> str:
+    """`{public_url}/twilio/status?steps=...`: the page's (incident, level, round) triples, as many as fit."""
+    url = f"{public_url}/twilio/status?steps="
+    steps: list[str] = []
+    length = len(url) - 1  # the first step has no "-" before it
+    for item in page.items:
+        step = f"{item.incident_id}.{item.level}.{item.round}"
+        length += len(step) + 1
+        if length > _MAX_CALLBACK:
+            break
+        steps.append(step)
+    return url + "-".join(steps)
 
 
 class TwilioSmsSender:
@@ -61,7 +77,7 @@ class TwilioSmsSender:
     def _create(self, page: Page) -> str:
         options = dict(self._sender)
         if self._public_url:
-            options["status_callback"] = f"{self._public_url}/twilio/status?steps={status_steps(page)}"
+            options["status_callback"] = status_callback(self._public_url, page)
         try:
             message = self._client.messages.create(to=page.address, body=sms_text(page), **options)
         except TwilioRestException as exc:
@@ -72,6 +88,7 @@ class TwilioSmsSender:
 
 
 def _failure(exc: TwilioRestException) -> NotificationFailed:
+    """Twilio's refusal as the port's error, naming Twilio's error code (see /docs/errors/<code>)."""
     retryable = exc.status == 429 or exc.status >= 500 or exc.code in _RETRYABLE_CODES
     code = f" error {exc.code}" if exc.code else ""
     return NotificationFailed(f"Twilio {exc.status}{code}: {exc.msg}", permanent=not retryable)

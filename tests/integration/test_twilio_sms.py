@@ -99,9 +99,28 @@ def test_outage_beyond_the_attempts_is_reported_retryable(twilio: FakeTwilio) ->
     assert failed.value.permanent is False
 
 
-@pytest.mark.parametrize("code", [21211, 21610, 21614, 21408])
-def test_hopeless_number_is_reported_permanent_without_retry(twilio: FakeTwilio, code: int) -> None:
-    twilio.answer_next(Answer(400, code))
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        (401, 20003),  # bad credentials
+        (400, 21211),  # invalid To
+        (400, 21408),  # region not enabled
+        (400, 21602),  # no body
+        (400, 21603),  # no sender
+        (400, 21604),  # no To
+        (400, 21606),  # From cannot send there
+        (400, 21610),  # recipient unsubscribed
+        (400, 21612),  # route not reachable
+        (400, 21614),  # not a mobile number
+        (400, 21617),  # body over 1,600 characters
+        (404, 20404),  # any other 4xx
+        (403, 20403),
+    ],
+)
+def test_a_refusal_no_retry_can_fix_is_reported_permanent_without_retry_naming_the_code(
+    twilio: FakeTwilio, status: int, code: int
+) -> None:
+    twilio.answer_next(Answer(status, code))
 
     with pytest.raises(NotificationFailed) as failed:
         sender(twilio).send(page())
@@ -110,6 +129,77 @@ def test_hopeless_number_is_reported_permanent_without_retry(twilio: FakeTwilio,
         1,
         True,
     )
+
+
+@pytest.mark.parametrize(("status", "code"), [(429, 20429), (500, 20500), (502, None), (503, 20503)])
+def test_too_many_requests_and_server_errors_are_retried_then_reported_retryable(
+    twilio: FakeTwilio, status: int, code: int | None
+) -> None:
+    twilio.answer_next(*[Answer(status, code)] * 3)
+
+    with pytest.raises(NotificationFailed) as failed:
+        sender(twilio).send(page())
+    assert (failed.value.permanent, twilio.attempts, f"Twilio {status}" in failed.value.reason) == (
+        False,
+        3,
+        True,
+    )
+
+
+def test_a_wrong_auth_token_is_refused_by_twilio_and_reported_permanent_without_retry(
+    twilio: FakeTwilio,
+) -> None:
+    wrong = TwilioSmsSender(ACCOUNT_SID, "not-the-token", from_number="+15005550006", api_url=twilio.url)
+
+    with pytest.raises(NotificationFailed) as failed:
+        wrong.send(page())
+    assert (failed.value.permanent, twilio.attempts, "Twilio 401 error 20003" in failed.value.reason) == (
+        True,
+        1,
+        True,
+    )
+
+
+def test_an_invalid_number_is_refused_by_twilio_and_reported_permanent(twilio: FakeTwilio) -> None:
+    with pytest.raises(NotificationFailed) as failed:
+        sender(twilio).send(Page(Channel.SMS, "06 12 34 56 78", (item(12),)))
+    assert (failed.value.permanent, twilio.codes()) == (True, [21211])
+
+
+def test_unreachable_twilio_is_reported_retryable() -> None:
+    with running_fake_twilio() as gone:
+        url = gone.url
+
+    with pytest.raises(NotificationFailed) as failed:
+        sender(FakeTwilio(url=url), attempts=2).send(page())
+    assert (failed.value.permanent, "unreachable" in failed.value.reason) == (False, True)
+
+
+@pytest.mark.parametrize("summary", ["🔥 disk full on db-1, db-2 and db-3 " * 4, "{json: [1]} ~^| €" * 12])
+def test_a_long_summary_from_a_monitor_goes_out_as_one_segment(twilio: FakeTwilio, summary: str) -> None:
+    sender(twilio).send(page(item(12, summary=summary)))
+
+    assert twilio.segments == [1]
+
+
+def test_a_bundle_of_200_incidents_is_accepted_by_twilio(twilio: FakeTwilio) -> None:
+    bundle = page(*[item(n, summary="disk full on a very busy host") for n in range(1000, 1200)])
+
+    sender(twilio).send(bundle)
+
+    assert (len(twilio.messages), twilio.bodies()[0].splitlines()[-1]) == (
+        1,
+        "Reply AA to ack all, or 1000A / 1000R for one",
+    )
+
+
+def test_the_status_callback_of_a_huge_bundle_stays_within_twilios_limit(twilio: FakeTwilio) -> None:
+    bundle = page(*[item(n) for n in range(100000, 100500)])
+
+    sender(twilio, public_url="https://pager.example.com").send(bundle)
+
+    callback = twilio.messages[0]["StatusCallback"]
+    assert (len(callback) <= 4000, callback.split("steps=")[1].split("-")[0]) == (True, "100000.1.0")
 
 
 def test_stalled_api_times_out_and_is_reported_retryable(twilio: FakeTwilio) -> None:
