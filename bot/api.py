@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 from typing import Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 
@@ -21,6 +22,7 @@ _STATES: dict[str, tuple[IncidentState, ...]] = {
     "resolved": (IncidentState.RESOLVED,),
     "all": tuple(IncidentState),
 }
+MAX_PAGE = 500
 
 
 def runtime(request: Request) -> Runtime:
@@ -70,14 +72,27 @@ def services(request: Request) -> list[ServiceOut]:
     return [ServiceOut.of(view) for view in runtime(request).queries.services()]
 
 
-@router.get("/incidents", response_model=IncidentList)
+@router.get(
+    "/incidents",
+    response_model=IncidentList,
+    responses=error_responses({422: "`status`, `limit` or `before` out of range; `errors` names it"}),
+)
 def incidents(
     request: Request,
     status: Literal["open", "triggered", "acknowledged", "resolved", "all"] = "open",
-    limit: int = Query(100, ge=1, le=1000),
+    limit: int = Query(100, ge=1, le=MAX_PAGE, description=f"Incidents per page, at most {MAX_PAGE}."),
+    before: int | None = Query(
+        None, ge=1, description="Only incidents of a smaller id: the cursor `next` carries, to page on."
+    ),
 ) -> IncidentList:
-    views = runtime(request).queries.incidents(_STATES[status], limit)
-    return IncidentList(incidents=[IncidentOut.of(v) for v in views])
+    """Incidents newest first, a page at a time: follow `next` until it is null."""
+    cursor = None if before is None else IncidentId(before)
+    page = runtime(request).queries.incident_page(_STATES[status], limit, cursor)
+    following = None
+    if page.next_before is not None:
+        query = urlencode({"status": status, "limit": limit, "before": page.next_before})
+        following = f"{request.url.path}?{query}"
+    return IncidentList(incidents=[IncidentOut.of(v) for v in page.views], next=following)
 
 
 @router.get("/incidents/{incident_id}", response_model=IncidentOut, responses={404: {"model": ErrorOut}})

@@ -116,7 +116,11 @@ class IncidentOut(BaseModel):
 
 
 class IncidentList(BaseModel):
-    incidents: list[IncidentOut]
+    incidents: list[IncidentOut] = Field(description="Newest first.")
+    next: str | None = Field(
+        description="The next page: this listing's path with the same `status` and `limit`, and `before` "
+        "the last incident's id. Null on the last page."
+    )
 
 
 class FieldError(BaseModel):

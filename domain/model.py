@@ -167,6 +167,37 @@ class Alert:
     severity: str | None = None
     source: str = "generic"
     details: Mapping[str, object] = field(default_factory=dict)
+    # The monitor's own times for the episode (Alertmanager's startsAt and endsAt), when it says them.
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+
+    def is_stale(self, latest: AlertEpisode | None) -> bool:
+        """Is this a monitor's late retry of an episode already over? Firing, it started no later than the
+        latest episode ended; resolved, it ended before the latest one started, or no later than it ended.
+        Without the times on either side, it is not stale."""
+        if latest is None or self.dedup_key is None:
+            return False
+        if self.status is AlertStatus.FIRING:
+            return _at_or_before(self.starts_at, None if latest.firing else latest.ends_at)
+        if latest.firing:
+            return _at_or_before(self.ends_at, latest.starts_at, strictly=True)
+        return _at_or_before(self.ends_at, latest.ends_at)
+
+
+@dataclass(frozen=True)
+class AlertEpisode:
+    """The latest episode of an alert (by dedup key) on a service: firing, or resolved and when."""
+
+    incident_id: IncidentId
+    firing: bool
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+
+
+def _at_or_before(first: datetime | None, second: datetime | None, strictly: bool = False) -> bool:
+    if first is None or second is None:
+        return False
+    return first < second if strictly else first <= second
 
 
 @dataclass(frozen=True)

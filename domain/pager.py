@@ -92,6 +92,7 @@ class Pager:
         with self._uow() as uow:
             work = GroupWork(uow, uow.services.lock_all(services))
             uow.incidents.reserve(work.openings(zip(services, (alerts for _, alerts in groups), strict=True)))
+            work.look_up(zip(services, (alerts for _, alerts in groups), strict=True))
             for service_id, (_, alerts) in zip(services, groups, strict=True):
                 results.append(self._apply_group(work, work.states[service_id], alerts, now, settled))
             work.flush()
@@ -118,7 +119,13 @@ class Pager:
         order = sorted(range(len(alerts)), key=lambda i: alerts[i].status is AlertStatus.RESOLVED)
         outcomes: dict[int, AlertOutcome] = {}
         for index in order:
-            outcomes[index], incident = self._apply(work, state, alerts[index], now)
+            alert = alerts[index]
+            if work.is_stale(state, alert):  # a monitor's late retry of an episode already over
+                outcomes[index] = AlertOutcome(None, AlertResult.IGNORED)
+                continue
+            outcomes[index], incident = self._apply(work, state, alert, now)
+            if (incident_id := outcomes[index].incident_id) is not None:
+                work.applied(state, alert, incident_id, closed=outcomes[index].result is AlertResult.RESOLVED)
             if incident is not None:
                 settled.append((outcomes[index], incident))
         return [outcomes[i] for i in range(len(alerts))]
@@ -231,7 +238,7 @@ class Pager:
         uow = work.uow
         incident.record(received(alert, now))
         if alert.dedup_key is not None:  # without a key, closing resolves every alert
-            uow.alerts.resolve(incident.id, alert.dedup_key, now)
+            uow.alerts.resolve(incident.id, alert.dedup_key, now, alert.ends_at)
             if uow.alerts.firing_count(incident.id) > 0:
                 return AlertOutcome(incident.id, AlertResult.APPENDED)
         reason = "every alert resolved" if alert.dedup_key else "the monitor reported the service healthy"

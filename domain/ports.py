@@ -10,7 +10,17 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from domain.events import Event
-from domain.model import Alert, Channel, Incident, IncidentId, IncidentState, ServiceId, ServiceState, Step
+from domain.model import (
+    Alert,
+    AlertEpisode,
+    Channel,
+    Incident,
+    IncidentId,
+    IncidentState,
+    ServiceId,
+    ServiceState,
+    Step,
+)
 
 
 class Clock(Protocol):
@@ -101,8 +111,10 @@ class IncidentRepository(Protocol):
         """Every triggered incident still waiting for an ack, with its deadline."""
         ...
 
-    def list(self, states: Sequence[IncidentState], limit: int = 100) -> list[Incident]:
-        """Incidents in the given states, newest first."""
+    def list(
+        self, states: Sequence[IncidentState], limit: int = 100, before: IncidentId | None = None
+    ) -> list[Incident]:
+        """Incidents in the given states, newest first; with `before`, only those of a smaller id."""
         ...
 
 
@@ -110,11 +122,20 @@ class AlertRepository(Protocol):
     """The distinct alerts (by dedup key) an incident has gathered, firing or resolved."""
 
     def record(self, incident_id: IncidentId, alert: Alert, at: datetime) -> None:
-        """Note a firing alert; a dedup key already known on the incident is counted, not duplicated."""
+        """Note a firing alert; a dedup key already firing on the incident is counted, not duplicated,
+        its episode's start becoming the later of the two."""
         ...
 
-    def resolve(self, incident_id: IncidentId, dedup_key: str | None, at: datetime) -> None:
-        """Mark the alert with that key resolved; with no key, every alert of the incident."""
+    def resolve(
+        self, incident_id: IncidentId, dedup_key: str | None, at: datetime, ends_at: datetime | None = None
+    ) -> None:
+        """Mark the alert with that key resolved, its episode ended at `ends_at` (the monitor's time, if
+        it said one); with no key, every alert of the incident."""
+        ...
+
+    def latest(self, keys: Sequence[tuple[ServiceId, str]]) -> dict[tuple[ServiceId, str], AlertEpisode]:
+        """The latest episode of each (service, dedup key), across resolved incidents too; keys never
+        seen are left out. A read; safe to retry."""
         ...
 
     def firing_count(self, incident_id: IncidentId) -> int: ...

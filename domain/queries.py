@@ -28,6 +28,14 @@ class IncidentView:
     timeline: tuple[Event, ...] = ()
 
 
+@dataclass(frozen=True)
+class IncidentPage:
+    """One page of a listing, newest first; `next_before` is the cursor of the next page, None on the last."""
+
+    views: tuple[IncidentView, ...]
+    next_before: IncidentId | None
+
+
 class Queries:
     def __init__(self, catalog: Catalog, uow: UnitOfWorkFactory) -> None:
         self._catalog = catalog
@@ -48,9 +56,25 @@ class Queries:
     def incidents(
         self, states: Sequence[IncidentState] = OPEN_STATES, limit: int = 100
     ) -> list[IncidentView]:
+        return list(self.incident_page(states, limit).views)
+
+    def incident_page(
+        self, states: Sequence[IncidentState], limit: int, before: IncidentId | None = None
+    ) -> IncidentPage:
+        """At most `limit` incidents in `states`, newest first, of an id below `before` if given. One
+        more is read to know whether another page follows."""
         with self._uow() as uow:
-            found = uow.incidents.list(states, limit)
-        return [IncidentView(i, self._service_name(i.service_id)) for i in found]
+            found = uow.incidents.list(states, limit + 1, before)
+        page = found[:limit]
+        next_before = page[-1].id if len(found) > limit and page else None
+        return IncidentPage(
+            tuple(IncidentView(i, self._service_name(i.service_id)) for i in page), next_before
+        )
+
+    def open_incident_count(self) -> int:
+        """How many incidents are open: at most one per service, so the services' states say it."""
+        with self._uow() as uow:
+            return sum(1 for state in uow.services.list() if state.open_incident is not None)
 
     def incident(self, incident_id: IncidentId) -> IncidentView:
         with self._uow() as uow:

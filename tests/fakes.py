@@ -12,7 +12,17 @@ from typing import Self
 
 from domain.errors import NotificationFailed
 from domain.events import Event
-from domain.model import Alert, Channel, Incident, IncidentId, IncidentState, ServiceId, ServiceState, Step
+from domain.model import (
+    Alert,
+    AlertEpisode,
+    Channel,
+    Incident,
+    IncidentId,
+    IncidentState,
+    ServiceId,
+    ServiceState,
+    Step,
+)
 from domain.pager import Pager
 from domain.ports import Batch, ClaimedMessage, OutboxMessage, Page
 
@@ -92,6 +102,8 @@ class _AlertRow:
     dedup_key: str | None
     firing: bool = True
     count: int = 1
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
 
 
 @dataclass
@@ -160,8 +172,11 @@ class _Incidents:
     def pending_deadlines(self) -> list[tuple[IncidentId, Step, datetime]]:
         return [(i.id, Step(i.level, i.round), i.ack_deadline) for i in self._waiting() if i.ack_deadline]
 
-    def list(self, states: Sequence[IncidentState], limit: int = 100) -> list[Incident]:
-        found = [replace(i, events=[]) for i in self.s.incidents.values() if i.state in states]
+    def list(
+        self, states: Sequence[IncidentState], limit: int = 100, before: IncidentId | None = None
+    ) -> list[Incident]:
+        below = [i for i in self.s.incidents.values() if before is None or i.id < before]
+        found = [replace(i, events=[]) for i in below if i.state in states]
         return sorted(found, key=lambda i: i.id, reverse=True)[:limit]
 
     def _waiting(self) -> list[Incident]:
@@ -177,13 +192,28 @@ class _Alerts:
         for row in rows:
             if row.firing and row.dedup_key == alert.dedup_key:
                 row.count += 1
+                starts = [t for t in (row.starts_at, alert.starts_at) if t is not None]
+                row.starts_at = max(starts, default=None)
                 return
-        rows.append(_AlertRow(alert.dedup_key))
+        rows.append(_AlertRow(alert.dedup_key, starts_at=alert.starts_at))
 
-    def resolve(self, incident_id: IncidentId, dedup_key: str | None, at: datetime) -> None:
+    def resolve(
+        self, incident_id: IncidentId, dedup_key: str | None, at: datetime, ends_at: datetime | None = None
+    ) -> None:
         for row in self.s.alerts.get(incident_id, []):
-            if dedup_key is None or row.dedup_key == dedup_key:
-                row.firing = False
+            if row.firing and (dedup_key is None or row.dedup_key == dedup_key):
+                row.firing, row.ends_at = False, ends_at
+
+    def latest(self, keys: Sequence[tuple[ServiceId, str]]) -> dict[tuple[ServiceId, str], AlertEpisode]:
+        wanted = set(keys)
+        found: dict[tuple[ServiceId, str], AlertEpisode] = {}
+        for incident_id in sorted(self.s.alerts):  # one open incident per service: ids order its episodes
+            service = self.s.incidents[incident_id].service_id
+            for row in self.s.alerts[incident_id]:
+                if row.dedup_key is not None and (service, row.dedup_key) in wanted:
+                    episode = AlertEpisode(incident_id, row.firing, row.starts_at, row.ends_at)
+                    found[(service, row.dedup_key)] = episode
+        return found
 
     def firing_count(self, incident_id: IncidentId) -> int:
         return sum(row.firing for row in self.s.alerts.get(incident_id, []))

@@ -230,7 +230,9 @@ class SqlIncidentRepository:
         rows = self._conn.execute(query)
         return [(IncidentId(row.id), Step(row.level, row.round), row.ack_deadline) for row in rows]
 
-    def list(self, states: Sequence[IncidentState], limit: int = 100) -> list[Incident]:
+    def list(
+        self, states: Sequence[IncidentState], limit: int = 100, before: IncidentId | None = None
+    ) -> list[Incident]:
         self.flush()
         query = (
             select(incidents)
@@ -238,6 +240,8 @@ class SqlIncidentRepository:
             .order_by(incidents.c.id.desc())
             .limit(limit)
         )
+        if before is not None and before <= MAX_INCIDENT_ID:  # every id is below a larger one
+            query = query.where(incidents.c.id < max(before, 0))
         return [_incident(row) for row in self._conn.execute(query)]
 
     def _waiting(self) -> Select[Any]:

@@ -96,7 +96,14 @@ alerts = Table(
     Column("count", Integer, nullable=False),
     Column("first_at", UtcDateTime(), nullable=False),
     Column("last_at", UtcDateTime(), nullable=False),
+    # The incident's service, so the latest episode of a service's alert is one index probe away. Nullable:
+    # a replica of the version before it, still serving during a rolling upgrade, inserts rows without it.
+    Column("service_id", String(200), nullable=True),
+    # The monitor's times for the episode: its start (the latest one seen while it fires) and its end.
+    Column("starts_at", UtcDateTime(), nullable=True),
+    Column("ends_at", UtcDateTime(), nullable=True),
     Index("ix_alerts_incident_dedup_key", "incident_id", "dedup_key"),
+    Index("ix_alerts_service_dedup_key", "service_id", "dedup_key", "id"),
 )
 
 timeline = Table(

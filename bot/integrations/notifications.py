@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal, TypeVar
 
 from fastapi import Request
@@ -26,8 +26,16 @@ class NotifiedAlert(BaseModel):
     status: Literal["firing", "resolved"]
     labels: dict[str, str]
     annotations: dict[str, str] = {}
-    startsAt: datetime | None = None
-    endsAt: datetime | None = None
+    startsAt: datetime | None = Field(
+        None,
+        description="When this episode of the alert began. A firing alert that began no later than the "
+        "end of its episode already resolved is a late retry: ignored.",
+    )
+    endsAt: datetime | None = Field(
+        None,
+        description="When the episode ended (0001-01-01T00:00:00Z while firing). A resolved alert that "
+        "ended before a newer episode of it began is a late retry: ignored.",
+    )
     generatorURL: str = ""
     fingerprint: str = Field(
         min_length=1, max_length=255, description="Identifies the alert across notifications."
@@ -51,7 +59,20 @@ class NotifiedAlert(BaseModel):
                 "annotations": self.annotations,
                 "generatorURL": self.generatorURL,
             },
+            starts_at=_instant(self.startsAt),
+            ends_at=_instant(self.endsAt),
         )
+
+
+def _instant(value: datetime | None) -> datetime | None:
+    """The time in UTC; None for Go's zero time (year 1: the `endsAt` of an alert still firing), a time
+    without an offset, or one that UTC cannot hold."""
+    if value is None or value.tzinfo is None or value.year <= 1:
+        return None
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 class AppliedAlert(BaseModel):

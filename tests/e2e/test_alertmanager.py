@@ -6,7 +6,8 @@ from datetime import timedelta
 from typing import Any
 
 from tests.e2e.conftest import PAYMENTS_KEY, Harness
-from tests.e2e.vendor_payloads import alertmanager, am_alert
+from tests.e2e.test_metrics import sample
+from tests.e2e.vendor_payloads import NOT_ENDED, alertmanager, am_alert
 
 URL = "/webhooks/alertmanager"
 
@@ -167,3 +168,51 @@ def test_a_body_over_one_mebibyte_is_refused_with_413(sqlite_harness: Harness) -
 
     assert response.status_code == 413
     assert incidents(sqlite_harness) == []
+
+
+def episode(fingerprint: str, status: str, starts: str, ends: str = NOT_ENDED) -> dict[str, Any]:
+    return {**am_alert(fingerprint, status), "startsAt": starts, "endsAt": ends}
+
+
+def ignored_alerts(h: Harness) -> float:
+    return sample(h, "pager_alerts_received_total", integration="alertmanager", outcome="ignored")
+
+
+def test_a_firing_notification_retried_after_the_resolution_changes_nothing(harness: Harness) -> None:
+    notify(harness, alertmanager(episode("aaa1", "firing", "2023-02-06T13:08:45Z")))
+    harness.advance(harness.runtime.dispatcher.policy.bundle_window)
+    paged = harness.pages()
+    notify(harness, alertmanager(episode("aaa1", "resolved", "2023-02-06T13:08:45Z", "2023-02-06T13:20:00Z")))
+
+    response = notify(harness, alertmanager(episode("aaa1", "firing", "2023-02-06T13:08:45Z")))
+    harness.advance(timedelta(hours=1))
+
+    assert response.status_code == 202
+    assert response.json()["alerts"] == [{"fingerprint": "aaa1", "incident_id": None, "result": "ignored"}]
+    assert [i["state"] for i in incidents(harness)] == ["resolved"]
+    assert harness.pages() == paged
+    assert ignored_alerts(harness) == 1
+
+
+def test_a_new_firing_after_the_resolution_opens_a_new_incident(harness: Harness) -> None:
+    notify(harness, alertmanager(episode("aaa1", "firing", "2023-02-06T13:08:45Z")))
+    notify(harness, alertmanager(episode("aaa1", "resolved", "2023-02-06T13:08:45Z", "2023-02-06T13:20:00Z")))
+
+    response = notify(harness, alertmanager(episode("aaa1", "firing", "2023-02-06T14:00:00Z")))
+
+    assert response.json()["alerts"][0]["result"] == "opened"
+    assert [i["state"] for i in incidents(harness)] == ["triggered", "resolved"]
+
+
+def test_a_resolution_retried_after_a_new_firing_leaves_it_open(harness: Harness) -> None:
+    notify(harness, alertmanager(episode("aaa1", "firing", "2023-02-06T13:08:45Z")))
+    notify(harness, alertmanager(episode("aaa1", "firing", "2023-02-06T14:00:00Z")))
+
+    response = notify(
+        harness, alertmanager(episode("aaa1", "resolved", "2023-02-06T13:08:45Z", "2023-02-06T13:20:00Z"))
+    )
+    harness.advance(timedelta(minutes=1))
+
+    assert response.json()["alerts"][0]["result"] == "ignored"
+    assert [i["state"] for i in incidents(harness)] == ["triggered"]
+    assert ignored_alerts(harness) == 1

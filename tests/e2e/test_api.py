@@ -126,3 +126,70 @@ def test_openapi_documents_every_endpoint(sqlite_harness: Harness) -> None:
             "properties"
         ]
     )
+
+
+def resolved_incidents(h: Harness, count: int) -> None:
+    """`count` incidents of payments, each opened by an alert and resolved by a person."""
+    for n in range(1, count + 1):
+        h.alert({"summary": f"DB down #{n}"})
+        h.api("POST", f"/api/incidents/{n}/resolve", {"by": "bob"})
+
+
+def test_following_next_lists_every_incident_once_newest_first(harness: Harness) -> None:
+    resolved_incidents(harness, 5)
+    url: str | None = "/api/incidents?status=resolved&limit=2"
+    pages = []
+
+    while url is not None:
+        answer = harness.api("GET", url).json()
+        pages.append([i["id"] for i in answer["incidents"]])
+        url = answer["next"]
+
+    assert pages == [[5, 4], [3, 2], [1]]
+
+
+def test_next_keeps_the_status_and_limit_and_is_null_on_the_last_page(sqlite_harness: Harness) -> None:
+    resolved_incidents(sqlite_harness, 3)
+
+    first = sqlite_harness.api("GET", "/api/incidents?status=all&limit=2").json()
+    last = sqlite_harness.api("GET", first["next"]).json()
+
+    assert first["next"] == "/api/incidents?status=all&limit=2&before=2"
+    assert last["next"] is None
+
+
+def test_a_full_last_page_has_no_next(sqlite_harness: Harness) -> None:
+    resolved_incidents(sqlite_harness, 2)
+
+    answer = sqlite_harness.api("GET", "/api/incidents?status=all&limit=2").json()
+
+    assert ([i["id"] for i in answer["incidents"]], answer["next"]) == ([2, 1], None)
+
+
+def test_before_lists_only_older_incidents(sqlite_harness: Harness) -> None:
+    resolved_incidents(sqlite_harness, 3)
+
+    def ids(before: int) -> list[int]:
+        answer = sqlite_harness.api("GET", f"/api/incidents?status=all&before={before}").json()
+        return [i["id"] for i in answer["incidents"]]
+
+    assert (ids(3), ids(1), ids(2**40)) == ([2, 1], [], [3, 2, 1])
+
+
+def test_a_limit_beyond_500_is_refused_naming_the_field(sqlite_harness: Harness) -> None:
+    refused = sqlite_harness.api("GET", "/api/incidents?limit=501")
+    accepted = sqlite_harness.api("GET", "/api/incidents?limit=500")
+
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["limit"]
+    assert (accepted.status_code, accepted.json()) == (200, {"incidents": [], "next": None})
+
+
+def test_openapi_documents_the_cursor_and_the_next_link(sqlite_harness: Harness) -> None:
+    schema = sqlite_harness.client.get("/openapi.json").json()
+    listing = schema["paths"]["/api/incidents"]["get"]
+
+    parameters = {p["name"]: p["schema"] for p in listing["parameters"]}
+    assert parameters["limit"]["maximum"] == 500
+    assert parameters["before"]["anyOf"][0]["minimum"] == 1
+    assert "next" in schema["components"]["schemas"]["IncidentList"]["required"]

@@ -8,12 +8,14 @@ import json
 import time
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from domain.model import ServiceId
 from tests.e2e.conftest import PAYMENTS_KEY, SEARCH_KEY, Harness
+from tests.e2e.test_metrics import sample
 from tests.e2e.vendor_payloads import grafana
 
 URL = "/webhooks/grafana"
@@ -198,3 +200,32 @@ def test_a_truncated_notification_is_accepted_with_the_alerts_it_carries(sqlite_
 
     assert response.status_code == 202
     assert len(response.json()["alerts"]) == 2
+
+
+def test_the_firing_notification_retried_after_the_resolution_changes_nothing(harness: Harness) -> None:
+    post(harness, json.dumps(grafana()).encode())
+    harness.advance(harness.runtime.dispatcher.policy.bundle_window)
+    paged = harness.pages()
+    post(harness, json.dumps(grafana("resolved")).encode())
+
+    response = post(harness, json.dumps(grafana()).encode())
+    harness.advance(timedelta(hours=1))
+
+    assert response.status_code == 202
+    assert [(a["incident_id"], a["result"]) for a in response.json()["alerts"]] == [(None, "ignored")] * 2
+    assert [i["state"] for i in incidents(harness)] == ["resolved"]
+    assert harness.pages() == paged
+    assert sample(harness, "pager_alerts_received_total", integration="grafana", outcome="ignored") == 2
+
+
+def test_a_firing_that_started_after_the_resolution_opens_a_new_incident(harness: Harness) -> None:
+    post(harness, json.dumps(grafana()).encode())
+    post(harness, json.dumps(grafana("resolved")).encode())
+    again = grafana()
+    for alert in again["alerts"]:
+        alert["startsAt"] = "2021-10-12T11:00:00+02:00"
+
+    response = post(harness, json.dumps(again).encode())
+
+    assert [a["result"] for a in response.json()["alerts"]] == ["opened", "appended"]
+    assert [i["state"] for i in incidents(harness)] == ["triggered", "resolved"]

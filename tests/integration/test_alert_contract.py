@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from domain.model import Alert, Incident, IncidentId, ServiceId
+from domain.model import Alert, AlertEpisode, Incident, IncidentId, ServiceId
 from domain.ports import UnitOfWork
 from tests.fakes import T0
 
@@ -139,3 +139,98 @@ def test_in_one_unit_resolutions_of_many_incidents_are_kept_apart(new_uow: NewUo
         uow.commit()
 
     assert [firing(new_uow, i) for i in (first, second, third)] == [0, 1, 2]
+
+
+def episode(new_uow: NewUow, incident_id: IncidentId, key: str, starts: int, ends: int | None = None) -> None:
+    """The alert `key` fired on the incident from minute `starts` (and ended at minute `ends`)."""
+    with new_uow() as uow:
+        uow.alerts.record(incident_id, Alert("down", dedup_key=key, starts_at=minute(starts)), T0)
+        if ends is not None:
+            uow.alerts.resolve(incident_id, key, T0, ends_at=minute(ends))
+        uow.commit()
+
+
+def close(new_uow: NewUow, incident_id: IncidentId) -> None:
+    with new_uow() as uow:
+        incident = uow.incidents.get(incident_id)
+        assert incident is not None
+        incident.resolve("alertmanager", T0, "every alert resolved")
+        uow.incidents.save(incident)
+        uow.alerts.resolve(incident_id, None, T0)
+        uow.commit()
+
+
+def minute(n: int) -> datetime:
+    return T0 + timedelta(minutes=n)
+
+
+def latest(new_uow: NewUow, *keys: tuple[str, str]) -> dict[tuple[ServiceId, str], AlertEpisode]:
+    with new_uow() as uow:
+        return uow.alerts.latest([(ServiceId(s), k) for s, k in keys])
+
+
+def test_the_latest_episode_of_a_key_is_found_in_a_resolved_incident(new_uow: NewUow) -> None:
+    incident_id = add_incident(new_uow)
+    episode(new_uow, incident_id, "disk", starts=0, ends=10)
+    close(new_uow, incident_id)
+
+    found = latest(new_uow, ("payments", "disk"))
+
+    assert found == {(ServiceId("payments"), "disk"): AlertEpisode(incident_id, False, minute(0), minute(10))}
+
+
+def test_the_latest_episode_is_the_one_recorded_last(new_uow: NewUow) -> None:
+    first = add_incident(new_uow)
+    episode(new_uow, first, "disk", starts=0, ends=10)
+    close(new_uow, first)
+    second = add_incident(new_uow)
+    episode(new_uow, second, "disk", starts=20)
+
+    found = latest(new_uow, ("payments", "disk"))
+
+    assert found[(ServiceId("payments"), "disk")] == AlertEpisode(second, True, minute(20), None)
+
+
+def test_keys_never_seen_on_the_service_are_left_out(new_uow: NewUow) -> None:
+    payments, search = add_incident(new_uow, "payments"), add_incident(new_uow, "search")
+    episode(new_uow, payments, "disk", starts=0)
+    episode(new_uow, search, "cpu", starts=5)
+
+    found = latest(new_uow, ("payments", "disk"), ("payments", "cpu"), ("search", "disk"), ("mail", "x"))
+
+    assert list(found) == [(ServiceId("payments"), "disk")]
+
+
+def test_many_keys_of_many_services_are_looked_up_at_once(new_uow: NewUow) -> None:
+    payments, search = add_incident(new_uow, "payments"), add_incident(new_uow, "search")
+    for n in range(30):
+        episode(new_uow, payments if n % 2 else search, f"fp{n}", starts=n)
+
+    found = latest(new_uow, *((("payments" if n % 2 else "search"), f"fp{n}") for n in range(30)))
+
+    assert len(found) == 30
+    assert {e.starts_at for e in found.values()} == {minute(n) for n in range(30)}
+
+
+def test_a_repeat_with_a_later_start_moves_the_episode_start_and_an_earlier_one_does_not(
+    new_uow: NewUow,
+) -> None:
+    incident_id = add_incident(new_uow)
+    episode(new_uow, incident_id, "disk", starts=5)
+
+    episode(new_uow, incident_id, "disk", starts=30)
+    episode(new_uow, incident_id, "disk", starts=10)
+
+    found = latest(new_uow, ("payments", "disk"))
+    assert found[(ServiceId("payments"), "disk")].starts_at == minute(30)
+    assert firing(new_uow, incident_id) == 1
+
+
+def test_resolving_every_alert_of_an_incident_ends_no_episode_at_a_monitor_time(new_uow: NewUow) -> None:
+    incident_id = add_incident(new_uow)
+    episode(new_uow, incident_id, "disk", starts=0)
+
+    close(new_uow, incident_id)
+
+    found = latest(new_uow, ("payments", "disk"))
+    assert found[(ServiceId("payments"), "disk")] == AlertEpisode(incident_id, False, minute(0), None)

@@ -275,6 +275,20 @@ def test_list_returns_incidents_in_the_given_states_newest_first(new_uow: NewUow
     assert [i.id for i in limited] == [newer]
 
 
+def test_list_before_an_id_returns_only_older_incidents(new_uow: NewUow) -> None:
+    ids = [add_incident(new_uow, s, state=IncidentState.RESOLVED) for s in ("a", "b", "a", "c", "a")]
+    every = list(IncidentState)
+
+    with new_uow() as uow:
+        page = uow.incidents.list(every, limit=2, before=ids[3])
+        rest = uow.incidents.list(every, before=ids[1])
+        none = uow.incidents.list(every, before=ids[0])
+        beyond = uow.incidents.list(every, limit=1, before=IncidentId(2**63))
+
+    assert ([i.id for i in page], [i.id for i in rest]) == ([ids[2], ids[1]], [ids[0]])
+    assert (none, [i.id for i in beyond]) == ([], [ids[4]])
+
+
 # Service states
 
 
