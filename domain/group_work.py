@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from datetime import datetime
 
 from domain.model import Alert, AlertEpisode, AlertStatus, Incident, IncidentId, ServiceId, ServiceState
 from domain.ports import UnitOfWork
@@ -40,22 +41,25 @@ class GroupWork:
         if self._watched:
             self._episodes = self.uow.alerts.latest(sorted(self._watched))
 
-    def is_stale(self, state: ServiceState, alert: Alert) -> bool:
+    def is_stale(self, state: ServiceState, alert: Alert, now: datetime) -> bool:
         if alert.dedup_key is None:
             return False
-        return alert.is_stale(self._episodes.get((state.service_id, alert.dedup_key)))
+        return alert.is_stale(self._episodes.get((state.service_id, alert.dedup_key)), now)
 
-    def applied(self, state: ServiceState, alert: Alert, incident_id: IncidentId, closed: bool) -> None:
-        """`alert` was applied to the incident (which it `closed`, or not): its episode is the latest."""
+    def applied(
+        self, state: ServiceState, alert: Alert, incident_id: IncidentId, closed: bool, now: datetime
+    ) -> None:
+        """`alert` was applied to the incident (which it `closed`, or not) at `now`: its episode is the
+        latest."""
         key = (state.service_id, alert.dedup_key or "")
         if alert.dedup_key is not None and key in self._watched:
-            episode = _next_episode(self._episodes.get(key), alert, incident_id)
+            episode = _next_episode(self._episodes.get(key), alert, incident_id, now)
             if episode is not None:
                 self._episodes[key] = episode
         if closed:  # closing resolved every alert of the incident
             for other, episode in self._episodes.items():
                 if episode.incident_id == incident_id and episode.firing:
-                    self._episodes[other] = replace(episode, firing=False, ends_at=None)
+                    self._episodes[other] = replace(episode, firing=False, ends_at=None, resolved_at=now)
 
     def openings(self, groups: Iterable[tuple[ServiceId, Sequence[Alert]]]) -> int:
         """How many incidents the groups will likely open: one per service now healthy with a firing
@@ -82,12 +86,15 @@ class GroupWork:
                 self.uow.incidents.save(incident)
 
 
-def _next_episode(latest: AlertEpisode | None, alert: Alert, incident_id: IncidentId) -> AlertEpisode | None:
+def _next_episode(
+    latest: AlertEpisode | None, alert: Alert, incident_id: IncidentId, now: datetime
+) -> AlertEpisode | None:
     """What the repository holds once `alert` is applied: a resolution ends the episode firing on the
     incident (if any); a firing alert starts one, or joins the one firing, whose start becomes the later."""
     firing_here = latest is not None and latest.firing and latest.incident_id == incident_id
     if alert.status is AlertStatus.RESOLVED:
-        return replace(latest, firing=False, ends_at=alert.ends_at) if firing_here and latest else latest
+        ended = replace(latest, firing=False, ends_at=alert.ends_at, resolved_at=now) if latest else None
+        return ended if firing_here else latest
     if not firing_here or latest is None:
         return AlertEpisode(incident_id, firing=True, starts_at=alert.starts_at)
     starts = [t for t in (latest.starts_at, alert.starts_at) if t is not None]

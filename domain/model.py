@@ -171,14 +171,16 @@ class Alert:
     starts_at: datetime | None = None
     ends_at: datetime | None = None
 
-    def is_stale(self, latest: AlertEpisode | None) -> bool:
+    def is_stale(self, latest: AlertEpisode | None, now: datetime) -> bool:
         """Is this a monitor's late retry of an episode already over? Firing, it started no later than the
-        latest episode ended; resolved, it ended before the latest one started, or no later than it ended.
-        Without the times on either side, it is not stale."""
+        latest episode ended, and came within LATE_RETRY_WINDOW of that resolution; resolved, it ended
+        before the latest one started, or no later than it ended. Without the times, it is not stale."""
         if latest is None or self.dedup_key is None:
             return False
         if self.status is AlertStatus.FIRING:
-            return _at_or_before(self.starts_at, None if latest.firing else latest.ends_at)
+            if latest.firing or latest.resolved_at is None or now - latest.resolved_at > LATE_RETRY_WINDOW:
+                return False
+            return _at_or_before(self.starts_at, latest.ends_at)
         if latest.firing:
             return _at_or_before(self.ends_at, latest.starts_at, strictly=True)
         return _at_or_before(self.ends_at, latest.ends_at)
@@ -192,6 +194,14 @@ class AlertEpisode:
     firing: bool
     starts_at: datetime | None = None
     ends_at: datetime | None = None
+    resolved_at: datetime | None = None  # when the pager learned it ended
+
+
+# A firing alert as old as an episode already resolved is dropped only this soon after the resolution:
+# monitors retry a notification within minutes (Alertmanager until its next group_interval, 5m by
+# default). Later, the same start is a real new firing (Prometheus sending an alert again with its old
+# start after the link to Alertmanager was down longer than the alert's endsAt): it must page.
+LATE_RETRY_WINDOW = timedelta(minutes=5)
 
 
 def _at_or_before(first: datetime | None, second: datetime | None, strictly: bool = False) -> bool:

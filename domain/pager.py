@@ -120,12 +120,13 @@ class Pager:
         outcomes: dict[int, AlertOutcome] = {}
         for index in order:
             alert = alerts[index]
-            if work.is_stale(state, alert):  # a monitor's late retry of an episode already over
+            if work.is_stale(state, alert, now):  # a monitor's late retry of an episode already over
                 outcomes[index] = AlertOutcome(None, AlertResult.IGNORED)
                 continue
             outcomes[index], incident = self._apply(work, state, alert, now)
             if (incident_id := outcomes[index].incident_id) is not None:
-                work.applied(state, alert, incident_id, closed=outcomes[index].result is AlertResult.RESOLVED)
+                closed = outcomes[index].result is AlertResult.RESOLVED
+                work.applied(state, alert, incident_id, closed, now)
             if incident is not None:
                 settled.append((outcomes[index], incident))
         return [outcomes[i] for i in range(len(alerts))]

@@ -104,6 +104,7 @@ class _AlertRow:
     count: int = 1
     starts_at: datetime | None = None
     ends_at: datetime | None = None
+    last_at: datetime | None = None  # of a resolved alert: when it was resolved
 
 
 @dataclass
@@ -202,7 +203,7 @@ class _Alerts:
     ) -> None:
         for row in self.s.alerts.get(incident_id, []):
             if row.firing and (dedup_key is None or row.dedup_key == dedup_key):
-                row.firing, row.ends_at = False, ends_at
+                row.firing, row.ends_at, row.last_at = False, ends_at, at
 
     def latest(self, keys: Sequence[tuple[ServiceId, str]]) -> dict[tuple[ServiceId, str], AlertEpisode]:
         wanted = set(keys)
@@ -211,7 +212,8 @@ class _Alerts:
             service = self.s.incidents[incident_id].service_id
             for row in self.s.alerts[incident_id]:
                 if row.dedup_key is not None and (service, row.dedup_key) in wanted:
-                    episode = AlertEpisode(incident_id, row.firing, row.starts_at, row.ends_at)
+                    resolved_at = None if row.firing else row.last_at
+                    episode = AlertEpisode(incident_id, row.firing, row.starts_at, row.ends_at, resolved_at)
                     found[(service, row.dedup_key)] = episode
         return found
 

@@ -116,7 +116,7 @@ class SqlAlertRepository:
         rows = self._conn.execute(query, {"b_keys": json.dumps([[s, k] for s, k in keys])})
         return {
             (ServiceId(r.service_id), r.dedup_key): AlertEpisode(
-                IncidentId(r.incident_id), r.firing, r.starts_at, r.ends_at
+                IncidentId(r.incident_id), r.firing, r.starts_at, r.ends_at, None if r.firing else r.last_at
             )
             for r in rows
         }
@@ -158,7 +158,7 @@ def _latest_query(postgresql: bool) -> Any:
         .correlate(wanted)
         .scalar_subquery()
     )
-    columns = ("service_id", "dedup_key", "incident_id", "firing", "starts_at", "ends_at")
+    columns = ("service_id", "dedup_key", "incident_id", "firing", "starts_at", "ends_at", "last_at")
     return select(*(alerts.c[name] for name in columns)).select_from(
         wanted.join(alerts, alerts.c.id == latest_id)
     )

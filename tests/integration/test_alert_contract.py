@@ -176,7 +176,8 @@ def test_the_latest_episode_of_a_key_is_found_in_a_resolved_incident(new_uow: Ne
 
     found = latest(new_uow, ("payments", "disk"))
 
-    assert found == {(ServiceId("payments"), "disk"): AlertEpisode(incident_id, False, minute(0), minute(10))}
+    resolved = AlertEpisode(incident_id, False, minute(0), minute(10), resolved_at=T0)
+    assert found == {(ServiceId("payments"), "disk"): resolved}
 
 
 def test_the_latest_episode_is_the_one_recorded_last(new_uow: NewUow) -> None:
@@ -233,4 +234,4 @@ def test_resolving_every_alert_of_an_incident_ends_no_episode_at_a_monitor_time(
     close(new_uow, incident_id)
 
     found = latest(new_uow, ("payments", "disk"))
-    assert found[(ServiceId("payments"), "disk")] == AlertEpisode(incident_id, False, minute(0), None)
+    assert found[(ServiceId("payments"), "disk")] == AlertEpisode(incident_id, False, minute(0), None, T0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from domain.model import Alert, AlertStatus, IncidentState, ServiceId
+from domain.model import LATE_RETRY_WINDOW, Alert, AlertStatus, IncidentState, ServiceId
 from domain.pager import AlertResult
 from tests.fakes import T0
 from tests.unit.conftest import World
@@ -194,3 +194,25 @@ def test_a_stale_alert_is_counted_as_ignored() -> None:
     world.pager.on_alert("payments", firing())
 
     assert metrics.alerts[("alertmanager", "ignored")] == 1
+
+
+def test_a_firing_as_old_as_the_resolved_episode_pages_once_the_retry_window_is_over(world: World) -> None:
+    """Prometheus sends an alert again with its old start after its link to Alertmanager was down for
+    longer than the alert's endsAt: a real new firing, not a retry, and it must page."""
+    fired_and_resolved(world)
+    world.clock.advance(LATE_RETRY_WINDOW + timedelta(seconds=1))
+
+    outcome = world.pager.on_alert("payments", firing())
+    world.deliver()
+
+    assert outcome.result is AlertResult.OPENED
+    assert world.sent() != []
+
+
+def test_a_firing_as_old_as_the_resolved_episode_within_the_retry_window_is_stale(world: World) -> None:
+    fired_and_resolved(world)
+    world.clock.advance(LATE_RETRY_WINDOW)
+
+    outcome = world.pager.on_alert("payments", firing())
+
+    assert outcome.result is AlertResult.IGNORED
