@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -14,11 +15,12 @@ from rich.table import Table
 from sqlalchemy.engine import make_url
 
 from adapters.db.process_lock import DatabaseInUse, SqliteProcessLock
-from bot import cli_oncall
+from bot import cli_health, cli_oncall
 from bot.config import ConfigError, PagerConfig, load_config
 from bot.config_oncall import unreachable_warnings
 from bot.settings import Settings, SettingsError
 from domain.errors import NotFound
+from domain.queries import OPEN_STATES, IncidentView, ServiceView
 
 app = typer.Typer(help="Pager: on-call paging service.", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
@@ -64,10 +66,11 @@ def serve(config: ConfigOption = None) -> None:
 
     from bot.bootstrap import bootstrap
     from bot.http import create_app
-    from bot.logs import configure_logging
+    from bot.logs import configure_logging, log_uncaught_exceptions
 
     settings = _settings(config)
     configure_logging(settings.log_format)
+    log_uncaught_exceptions()
     if make_url(settings.database_url).get_backend_name() == "sqlite":
         try:
             SqliteProcessLock(settings.database_url).acquire()  # held until this process exits
@@ -87,7 +90,8 @@ def serve(config: ConfigOption = None) -> None:
     # otherwise walk it all and stall every request for tens of milliseconds.
     gc.collect()
     gc.freeze()
-    uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False)
+    # log_config=None: uvicorn's records go through the pager's logging (bot/logs.py), JSON included.
+    uvicorn.run(web, host=host, port=port, log_config=None, log_level=None, access_log=settings.access_log)
 
 
 @app.command("check-config")
@@ -113,16 +117,30 @@ def check_config(path: Annotated[Path, typer.Argument(help="The YAML file to che
 
 
 @app.command()
-def status(config: ConfigOption = None) -> None:
-    """Services and open incidents, as tables."""
+def status(
+    config: ConfigOption = None,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, help="Show at most this many open incidents, newest first.")
+    ] = 20,
+) -> None:
+    """Services and the newest open incidents, as tables."""
     from bot.bootstrap import bootstrap
 
     settings = _settings(config)
     runtime = bootstrap(settings, config=_config(settings.config_path), migrate=False)
     try:
-        services, incidents = runtime.queries.services(), runtime.queries.incidents()
+        services = runtime.queries.services()
+        incidents = runtime.queries.incident_page(OPEN_STATES, limit).views
+        unshown = runtime.queries.open_incident_count() - len(incidents)
     finally:
         runtime.engine.dispose()
+    _print_status(services, incidents)
+    if unshown > 0:
+        more = _count(unshown, "more open incident/more open incidents")
+        console.print(f"… and {more}: raise --limit, or page through GET /api/incidents", highlight=False)
+
+
+def _print_status(services: Sequence[ServiceView], incidents: Sequence[IncidentView]) -> None:
     table = Table("service", "name", "health", "open incident", title="Services")
     for s in services:
         colour = "green" if s.health == "healthy" else "red"
@@ -165,6 +183,9 @@ def oncall(
     except NotFound as exc:
         errors.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
+
+
+app.command("health")(cli_health.health)
 
 
 def main() -> None:

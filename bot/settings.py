@@ -53,6 +53,7 @@ class Settings:
     delivery_deadline: timedelta = timedelta(minutes=2)
     sends_per_channel: int | None = None  # None: 8 on PostgreSQL, 1 on SQLite (see bootstrap)
     log_format: str = "console"
+    access_log: bool = False
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = field(default=None, repr=False)
     twilio_from: str | None = None
@@ -86,6 +87,7 @@ class Settings:
                 sends_per_channel=_count(env, "PAGER_SENDS_PER_CHANNEL"),
                 log_format=_choice(env, "PAGER_LOG_FORMAT", ("console", "json")),
                 **channel_settings(env),
+                access_log=_choice(env, "PAGER_ACCESS_LOG", ("false", "true")) == "true",
                 slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
                 slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
                 slack_api_url=env.get("SLACK_API_URL") or DEFAULT_SLACK_API_URL,

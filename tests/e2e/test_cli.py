@@ -54,7 +54,8 @@ def test_db_upgrade_migrates_an_empty_database(database: str) -> None:
         engine.dispose()
 
 
-def test_status_lists_services_and_open_incidents() -> None:
+def open_incidents(*alerts: tuple[str, str]) -> None:
+    """Open an incident per (service, summary), through the pager on the test database."""
     from adapters.clock import SystemClock
     from adapters.db import SqlAlchemyUnitOfWork, make_engine, upgrade
     from bot.config import load_config
@@ -67,16 +68,32 @@ def test_status_lists_services_and_open_incidents() -> None:
     engine = make_engine(settings.database_url)
     upgrade(engine)
     catalog = load_config(example_config_path()).catalog
-    Pager(catalog, lambda: SqlAlchemyUnitOfWork(engine), SystemClock(), FakeAckTimer(FakeClock())).on_alert(
-        "payments", Alert("checkout answers 500")
-    )
+    pager = Pager(catalog, lambda: SqlAlchemyUnitOfWork(engine), SystemClock(), FakeAckTimer(FakeClock()))
+    for service, summary in alerts:
+        pager.on_alert(service, Alert(summary))
     engine.dispose()
+
+
+def test_status_lists_services_and_open_incidents() -> None:
+    open_incidents(("payments", "checkout answers 500"))
 
     result = runner.invoke(app, ["status"], env={"COLUMNS": "200"})
 
     assert result.exit_code == 0
     assert "unhealthy" in result.output and "healthy" in result.output
     assert "checkout answers 500" in result.output
+    assert "more open incident" not in result.output
+
+
+def test_status_shows_the_newest_open_incidents_and_says_how_many_more() -> None:
+    open_incidents(("payments", "checkout answers 500"), ("search", "search is slow"))
+
+    result = runner.invoke(app, ["status", "--limit", "1"], env={"COLUMNS": "200"})
+
+    assert result.exit_code == 0
+    assert "search is slow" in result.output
+    assert "checkout answers 500" not in result.output
+    assert "1 more open incident:" in result.output
 
 
 def test_a_bad_setting_is_reported_by_name(monkeypatch: pytest.MonkeyPatch) -> None:

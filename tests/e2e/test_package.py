@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.dockerfile import copied_into_build
 from tests.e2e.processes import ROOT
 
 
@@ -18,10 +19,11 @@ from tests.e2e.processes import ROOT
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # What the Dockerfile copies, built where the build leaves no trace in the source tree.
     source = tmp_path_factory.mktemp("source")
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(ROOT / name, source / name)
-    for package in ("domain", "adapters", "bot"):
-        shutil.copytree(ROOT / package, source / package, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in copied_into_build():
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(ROOT / name, source / name)
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(source)],
@@ -43,6 +45,15 @@ def test_the_wheel_carries_the_migrations_and_the_example_config(wheel: Path) ->
     ):
         assert needed in names, needed
     assert not any(name.startswith(("tests/", "bench/")) for name in names)
+
+
+def test_the_wheel_carries_the_license_file_the_package_declares(wheel: Path) -> None:
+    licenses = [
+        name for name in zipfile.ZipFile(wheel).namelist() if name.endswith(".dist-info/licenses/LICENSE")
+    ]
+
+    assert len(licenses) == 1
+    assert zipfile.ZipFile(wheel).read(licenses[0]) == (ROOT / "LICENSE").read_bytes()
 
 
 def test_the_installed_package_migrates_a_database_and_reads_its_bundled_config(

@@ -9,6 +9,9 @@ from adapters.db.engine import make_engine
 from adapters.db.migrate import include_object
 from adapters.db.tables import metadata
 
+# No logging.config.fileConfig here, unlike Alembic's template: the pager configures logging itself
+# (bot/logs.py, JSON included), and migrations run inside `pager serve`.
+
 
 def run_on(connection: Connection) -> None:
     context.configure(connection=connection, target_metadata=metadata, include_object=include_object)
