@@ -12,22 +12,67 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from domain.errors import NotificationFailed
 
-# Errors that no retry can fix: the address or the app's setup is wrong.
+# Errors that no retry can fix: the address, the app's setup or the message itself is wrong. From the
+# "Errors" of https://docs.slack.dev/reference/methods/chat.postMessage (and chat.update's), each read
+# for whether the same call could succeed later. Left retryable, as is any error not listed here:
+# ratelimited/rate_limited (429), fatal_error, internal_error, service_unavailable, request_timeout
+# ("the POST data was either missing or truncated"), team_added_to_org and org_login_required (a
+# migration in progress), message_limit_exceeded (a free workspace's quota, which frees up again).
 PERMANENT_ERRORS = frozenset(
     {
+        # The address: a channel or user that does not exist, or that the bot cannot post to.
         "channel_not_found",
         "not_in_channel",
         "is_archived",
         "user_not_found",
+        "user_disabled",
         "cannot_dm_bot",
-        "invalid_auth",
+        "channel_type_not_supported",
+        "messages_tab_disabled",
+        "restricted_action",
+        "restricted_action_read_only_channel",
+        "restricted_action_thread_only_channel",
+        "restricted_action_non_threadable_channel",
+        "cannot_reply_to_message",
+        # The app's token or grants: fixed by a person, not by waiting.
         "not_authed",
+        "invalid_auth",
         "account_inactive",
         "token_revoked",
+        "token_expired",
         "missing_scope",
+        "no_permission",
+        "not_allowed_token_type",
+        "team_access_not_granted",
+        "ekm_access_denied",
+        "access_denied",
+        "enterprise_is_restricted",
+        "two_factor_setup_required",
+        "as_user_not_supported",
+        "deprecated_endpoint",
+        "method_deprecated",
+        # The message itself: Slack refuses the same payload every time.
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "msg_too_long",
+        "msg_blocks_too_long",
+        "no_text",
+        "too_many_attachments",
+        "invalid_attachments",
+        "invalid_metadata_format",
+        "invalid_metadata_schema",
+        "metadata_too_large",
+        "invalid_arguments",
+        "invalid_arg_name",
+        "invalid_array_arg",
+        "invalid_charset",
+        "invalid_form_data",
+        "invalid_post_type",
+        "missing_post_type",
+        # chat.update of a message that is gone or not the bot's.
         "message_not_found",
         "cant_update_message",
-        "user_disabled",
+        "edit_window_closed",
     }
 )
 

@@ -10,7 +10,7 @@ import structlog
 
 from adapters.db.slack_store import PostedCard, Refresh, SqlSlackStore, ThreadReply
 from adapters.slack_api import SlackWebApi
-from adapters.slack_card import CardItem, card, display_name, hhmm
+from adapters.slack_card import NAME_TEXT, CardItem, card, display_name, escaped, hhmm
 from domain.errors import NotificationFailed
 from domain.model import Incident, IncidentId, IncidentState, Person, PersonId, ServiceId
 from domain.ports import Clock, UnitOfWorkFactory
@@ -19,17 +19,22 @@ _log = structlog.get_logger("pager.slack")
 
 
 def timeline_reply(incident: Incident, at: str, people: Mapping[PersonId, Person] | None = None) -> str:
-    """The thread reply for the change that just happened, told by the incident's new state."""
+    """The thread reply for the change that just happened, told by the incident's new state. Who acted
+    may be a monitor's own name: it is escaped, and shortened, like everything a monitor writes."""
     if incident.state is IncidentState.RESOLVED:
-        who = display_name(incident.resolved_by or "?", people or {})
+        who = _who(incident.resolved_by, people)
         return f":large_green_circle: Resolved by {who} at {at}"
     if incident.state is IncidentState.ACKNOWLEDGED:
-        who = display_name(incident.acknowledged_by or "?", people or {})
+        who = _who(incident.acknowledged_by, people)
         return f":large_yellow_circle: Acknowledged by {who} at {at}: escalation stopped"
     if incident.exhausted:
         return f":warning: Escalation exhausted at {at}: nobody acknowledged level {incident.level + 1}"
     again = f" (round {incident.round + 1})" if incident.round else ""
     return f":arrow_up: Escalated to level {incident.level + 1}{again} at {at}"
+
+
+def _who(acted: str | None, people: Mapping[PersonId, Person] | None) -> str:
+    return escaped(display_name(acted or "?", people or {}), NAME_TEXT)
 
 
 class SlackCardUpdater:

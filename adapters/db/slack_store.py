@@ -81,6 +81,20 @@ class SqlSlackStore:
         with self._engine.connect() as conn:
             return [IncidentId(i) for i in conn.execute(query).scalars()]
 
+    def last_posted(self, channel: str, incident_ids: Sequence[IncidentId]) -> dict[IncidentId, datetime]:
+        """When each of `incident_ids` last had a card posted to `channel` (a channel id); incidents
+        with none there are left out."""
+        if not incident_ids:
+            return {}
+        c = slack_messages.c
+        query = (
+            select(c.incident_id, func.max(c.posted_at).label("last"))
+            .where(c.channel == channel, c.incident_id.in_([int(i) for i in incident_ids]))
+            .group_by(c.incident_id)
+        )
+        with self._engine.connect() as conn:
+            return {IncidentId(row[0]): row[1] for row in conn.execute(query)}
+
     def request_refresh(self, incident_id: IncidentId, replies: Sequence[str], at: datetime) -> None:
         """Note that the incident's cards are stale, and owe `replies` to the thread of each channel card.
 

@@ -11,7 +11,7 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
-from adapters.slack_card import CardItem, state_line
+from adapters.slack_card import CardItem, escaped, state_line
 from bot.slack import actions, commands, home
 from bot.slack.context import NotLinked, SlackContext
 from domain.errors import IncidentAlreadyResolved, PagerError
@@ -61,7 +61,8 @@ def refusal(ctx: SlackContext, error: Exception) -> str:
         view = ctx.queries.incident(IncidentId(error.incident_id))
         current = state_line(CardItem.of_incident(view.incident, view.service_name, ctx.catalog.people))
         return f"Incident #{error.incident_id} is already resolved: {current}"
-    return f"{str(error)[:1].upper()}{str(error)[1:]}."
+    # A domain error may quote what the user typed: shown as text, like everything not ours.
+    return escaped(f"{str(error)[:1].upper()}{str(error)[1:]}.", 3_000)
 
 
 def tell(body: dict[str, Any], respond: Respond, client: WebClient, text: str) -> None:

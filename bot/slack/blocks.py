@@ -1,16 +1,36 @@
-"""Block Kit for what the bot says: /pager answers and the App Home tab, short enough for a phone."""
+"""Block Kit for what the bot says: /pager answers and the App Home tab, short enough for a phone.
+
+Every answer fits Slack's limits (50 blocks in a message, 100 in the Home tab, 3,000 characters in a
+section): what does not fit is counted in a last line ("…and 7 more open incidents"). Names and
+summaries are escaped as the cards escape them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from adapters.slack_card import Block, CardItem, hhmm, item_blocks, state_line
+from adapters.slack_card import (
+    MESSAGE_BLOCKS,
+    NAME_TEXT,
+    SECTION_TEXT,
+    VIEW_BLOCKS,
+    Block,
+    CardItem,
+    escaped,
+    hhmm,
+    item_blocks,
+    shortened,
+    state_line,
+    text_section,
+)
 from domain.model import Catalog, Health, Person, PersonId
 from domain.queries import IncidentView, ServiceView
 from domain.rotation import Rotation
 
 People = Mapping[PersonId, Person]
+# A summary in the one-line listing of `/pager status` (the card shows it whole).
+SUMMARY_IN_LINE = 300
 
 HELP = "\n".join(
     [
@@ -24,38 +44,71 @@ HELP = "\n".join(
 
 
 def text_block(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    return text_section(text)
 
 
 def card_item(view: IncidentView, people: People) -> CardItem:
     return CardItem.of_incident(view.incident, view.service_name, people)
 
 
+def text_sections(lines: Sequence[str], most: int, what: str) -> list[Block]:
+    """`lines` packed into at most `most` sections of Slack's 3,000 characters; when they do not all
+    fit, the last section says how many `what` were left out."""
+    fitting = [shortened(line, SECTION_TEXT) for line in lines]
+    packed = _packed(fitting)
+    if len(packed) > most:
+        packed = _packed(fitting[: sum(count for _, count in packed[: most - 1])])
+        packed.append((f"…and {len(lines) - sum(count for _, count in packed)} more {what}.", 0))
+    return [text_block(text) for text, _ in packed]
+
+
+def _packed(lines: Sequence[str]) -> list[tuple[str, int]]:
+    """(section text, how many lines it holds), each section as full as 3,000 characters allow."""
+    packed: list[tuple[str, int]] = []
+    for line in lines:
+        if packed and len(packed[-1][0]) + 1 + len(line) <= SECTION_TEXT:
+            packed[-1] = (f"{packed[-1][0]}\n{line}", packed[-1][1] + 1)
+        else:
+            packed.append((line, 1))
+    return packed
+
+
 def service_line(service: ServiceView, incidents: Sequence[IncidentView], people: People) -> str:
     icon = ":large_green_circle:" if service.health is Health.HEALTHY else ":red_circle:"
-    line = f"{icon} *{service.name}* ({service.id}): {service.health.value}"
+    name, service_id = escaped(service.name, NAME_TEXT), escaped(service.id, NAME_TEXT)
+    line = f"{icon} *{name}* ({service_id}): {service.health.value}"
     for view in incidents:
         if view.incident.id == service.open_incident:
-            line += (
-                f"\n    #{view.incident.id} {view.incident.summary}: {state_line(card_item(view, people))}"
-            )
+            summary = escaped(view.incident.summary, SUMMARY_IN_LINE)
+            line += f"\n    #{view.incident.id} {summary}: {state_line(card_item(view, people))}"
     return line
 
 
 def status_blocks(
-    services: Sequence[ServiceView], incidents: Sequence[IncidentView], people: People
+    services: Sequence[ServiceView],
+    incidents: Sequence[IncidentView],
+    people: People,
+    most: int = MESSAGE_BLOCKS,
 ) -> list[Block]:
     if not services:
         return [text_block("No such service.")]
-    return [text_block("\n".join(service_line(s, incidents, people) for s in services))]
+    return text_sections([service_line(s, incidents, people) for s in services], most, "services")
 
 
-def incidents_blocks(incidents: Sequence[IncidentView], people: People) -> list[Block]:
+def incidents_blocks(
+    incidents: Sequence[IncidentView], people: People, most: int = MESSAGE_BLOCKS
+) -> list[Block]:
+    """Each incident with its buttons, as many as `most` blocks hold, then how many more there are."""
     if not incidents:
         return [text_block(":large_green_circle: No open incident.")]
     blocks: list[Block] = []
-    for view in incidents:
-        blocks += item_blocks(card_item(view, people))
+    for shown, view in enumerate(incidents):
+        more = item_blocks(card_item(view, people))
+        room = most - 1 if shown < len(incidents) - 1 else most  # the last line, if any, needs a block
+        if len(blocks) + len(more) > room:
+            blocks.append(text_block(f"…and {len(incidents) - shown} more open incidents, not shown here."))
+            break
+        blocks += more
     return blocks
 
 
@@ -64,14 +117,15 @@ def oncall_line(rotation: Rotation, catalog: Catalog, now: datetime) -> str:
 
     def name(member: str) -> str:
         person = catalog.people.get(PersonId(member))
-        return person.name if person else member
+        return escaped(person.name if person else member, NAME_TEXT)
 
+    title = escaped(rotation.id, NAME_TEXT)
     index = rotation.shift_index(now)
     if index is None:
-        return f"*{rotation.id}*: starts {hhmm(rotation.handoff(0))} with {name(rotation.members[0])}"
+        return f"*{title}*: starts {hhmm(rotation.handoff(0))} with {name(rotation.members[0])}"
     current = rotation.members[index % len(rotation.members)]
     following = rotation.members[(index + 1) % len(rotation.members)]
-    return f"*{rotation.id}*: {name(current)} now; {name(following)} from {hhmm(rotation.handoff(index + 1))}"
+    return f"*{title}*: {name(current)} now; {name(following)} from {hhmm(rotation.handoff(index + 1))}"
 
 
 def home_view(
@@ -80,12 +134,10 @@ def home_view(
     open_incidents: Sequence[IncidentView],
     people: People,
 ) -> dict[str, object]:
-    """The App Home tab: the user's open incidents with their buttons, then every service's health."""
+    """The App Home tab: the user's open incidents with their buttons, then every service's health,
+    within the tab's 100 blocks (the services keep at least 10 of them)."""
     blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": "Your open incidents"}}]
-    blocks += incidents_blocks(mine, people)
-    blocks += [
-        {"type": "divider"},
-        {"type": "header", "text": {"type": "plain_text", "text": "Services"}},
-        *status_blocks(services, open_incidents, people),
-    ]
+    blocks += incidents_blocks(mine, people, VIEW_BLOCKS - 3 - 10)
+    blocks += [{"type": "divider"}, {"type": "header", "text": {"type": "plain_text", "text": "Services"}}]
+    blocks += status_blocks(services, open_incidents, people, VIEW_BLOCKS - len(blocks))
     return {"type": "home", "blocks": blocks}

@@ -6,8 +6,8 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from adapters.slack_card import display_name
-from bot.slack.blocks import HELP, incidents_blocks, oncall_line, status_blocks, text_block
+from adapters.slack_card import MESSAGE_BLOCKS, NAME_TEXT, display_name, escaped
+from bot.slack.blocks import HELP, incidents_blocks, oncall_line, status_blocks, text_block, text_sections
 from bot.slack.context import SlackContext
 from domain.model import IncidentId
 
@@ -34,14 +34,15 @@ def act(ctx: SlackContext, verb: str, args: list[str], slack_user_id: str) -> st
         return f"Usage: `/pager {verb} <incident id>`, as in `/pager {verb} 12`."
     person = ctx.linked_person(slack_user_id)
     incident_id = IncidentId(int(args[0].lstrip("#")))
+    name = escaped(person.name, NAME_TEXT)  # names come from the config: shown as text
     if verb == "ack":
         incident = ctx.pager.acknowledge(incident_id, person.id)
         if incident.acknowledged_by != person.id:  # a second acknowledgement changes nothing
-            who = display_name(incident.acknowledged_by or "?", ctx.catalog.people)
+            who = escaped(display_name(incident.acknowledged_by or "?", ctx.catalog.people), NAME_TEXT)
             return f"Incident #{incident_id} was already acknowledged by {who}."
-        return f"Incident #{incident_id} acknowledged by {person.name}: escalation stopped."
+        return f"Incident #{incident_id} acknowledged by {name}: escalation stopped."
     ctx.pager.resolve(incident_id, person.id)
-    return f"Incident #{incident_id} resolved by {person.name}."
+    return f"Incident #{incident_id} resolved by {name}."
 
 
 def read(ctx: SlackContext, verb: str, args: list[str]) -> Blocks:
@@ -49,13 +50,14 @@ def read(ctx: SlackContext, verb: str, args: list[str]) -> Blocks:
     if verb == "status":
         services = [s for s in ctx.queries.services() if not args or s.id in args]
         if args and not services:
-            return [text_block(f"Unknown service `{args[0]}`. `/pager status` lists them all.")]
+            wanted = escaped(args[0], NAME_TEXT)
+            return [text_block(f"Unknown service `{wanted}`. `/pager status` lists them all.")]
         return status_blocks(services, ctx.queries.incidents(), ctx.catalog.people)
     if verb == "incidents":
         return incidents_blocks(ctx.queries.incidents(), ctx.catalog.people)
     if verb == "oncall":
         return oncall(ctx, args)
-    prefix = "" if verb == "help" else f"Unknown subcommand `{verb}`.\n"
+    prefix = "" if verb == "help" else f"Unknown subcommand `{escaped(verb, NAME_TEXT)}`.\n"
     return [text_block(prefix + HELP)]
 
 
@@ -64,6 +66,8 @@ def oncall(ctx: SlackContext, args: list[str]) -> Blocks:
     if not ctx.catalog.rotations:
         return [text_block("No rotation is configured yet: add `rotations:` to the config.")]
     if not rotations:
-        return [text_block(f"Unknown rotation `{args[0]}`. `/pager oncall` lists them all.")]
+        return [
+            text_block(f"Unknown rotation `{escaped(args[0], NAME_TEXT)}`. `/pager oncall` lists them all.")
+        ]
     now = ctx.clock.now()
-    return [text_block("\n".join(oncall_line(r, ctx.catalog, now) for r in rotations))]
+    return text_sections([oncall_line(r, ctx.catalog, now) for r in rotations], MESSAGE_BLOCKS, "rotations")

@@ -144,7 +144,7 @@ def running_fuzz_app(database_url: str, tmp_path: Path) -> Iterator[FuzzApp]:
             api_token=API_TOKEN,
             twilio_auth_token=TWILIO_TOKEN,
             public_url=PUBLIC_URL,
-            slack_bot_token="xoxb-fuzz",
+            slack_bot_token=slack.token,
             slack_signing_secret=SLACK_SECRET,
             slack_api_url=slack.api_url,
         )

@@ -90,6 +90,7 @@ class SlackHarness:
         )
 
     def click(self, action: str, incident_id: int, user: str = ALICE_SLACK) -> httpx2.Response:
+        trigger = self.trigger_id()  # each interaction has its own response_url, as Slack's do
         payload = {
             "type": "block_actions",
             "team": {"id": "T1"},
@@ -97,8 +98,8 @@ class SlackHarness:
             "user": {"id": user},
             "channel": {"id": CHANNEL_ID},
             "container": {"type": "message", "channel_id": CHANNEL_ID, "message_ts": "1700000000.000001"},
-            "response_url": self.slack.response_url(),
-            "trigger_id": self.trigger_id(),
+            "response_url": self.slack.response_url(trigger),
+            "trigger_id": trigger,
             "actions": [{"type": "button", "action_id": action, "value": str(incident_id), "block_id": "b"}],
         }
         return self.post(form({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
@@ -118,6 +119,7 @@ class SlackHarness:
         return self.post(form({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
 
     def command(self, text: str, user: str = ALICE_SLACK) -> httpx2.Response:
+        trigger = self.trigger_id()
         fields = {
             "command": "/pager",
             "text": text,
@@ -125,8 +127,8 @@ class SlackHarness:
             "team_id": "T1",
             "api_app_id": "A1",
             "channel_id": CHANNEL_ID,
-            "response_url": self.slack.response_url(),
-            "trigger_id": self.trigger_id(),
+            "response_url": self.slack.response_url(trigger),
+            "trigger_id": trigger,
         }
         return self.post(form(fields), "application/x-www-form-urlencoded")
 
@@ -143,7 +145,12 @@ def form(fields: dict[str, str]) -> bytes:
 
 
 def make_slack_harness(
-    database_url: str, tmp_path: Path, slack: FakeSlack, *, token: str | None = BOT_TOKEN
+    database_url: str,
+    tmp_path: Path,
+    slack: FakeSlack,
+    *,
+    token: str | None = BOT_TOKEN,
+    config: str = CONFIG,
 ) -> Iterator[SlackHarness]:
     settings = Settings(
         database_url=database_url,
@@ -156,13 +163,22 @@ def make_slack_harness(
     timer = FakeAckTimer(clock)
     email = RecordingNotifier()
     notifiers = {Channel.EMAIL: email, Channel.SMS: RecordingNotifier()}
-    config = parse_config(CONFIG, "test.yaml", {})
-    runtime = bootstrap(settings, config=config, clock=clock, timer=timer, notifiers=notifiers)
+    parsed = parse_config(config, "test.yaml", {})
+    runtime = bootstrap(settings, config=parsed, clock=clock, timer=timer, notifiers=notifiers)
     timer.pager = runtime.pager
     slept: list[float] = []
     if runtime.slack is not None:
-        runtime.slack.api.pace = 0  # pacing has its own test; here it would only slow the suite down
-        runtime.slack.api.sleep = slept.append
+        # Pacing has its own test; here it would only slow the suite down. Slack's rate limit still
+        # holds: the fake measures it on a clock that moves only when the API waits out a 429.
+        runtime.slack.api.pace = 0
+        slack_time = [0.0]
+        slack.clock = lambda: slack_time[0]
+
+        def wait(seconds: float) -> None:
+            slept.append(seconds)
+            slack_time[0] += seconds
+
+        runtime.slack.api.sleep = wait
     with TestClient(create_app(runtime, manage_runtime=False)) as client:
         yield SlackHarness(client, runtime, clock, timer, slack, email, slept)
     runtime.engine.dispose()

@@ -111,7 +111,7 @@ def server(tmp_path: Path, database_url: str, providers: Providers) -> Iterator[
         "SMTP_PORT": str(smtp.port),
         "SMTP_FROM": "pager@example.com",
         "SMTP_STARTTLS": "false",
-        "SLACK_BOT_TOKEN": "xoxb-crash-loop",
+        "SLACK_BOT_TOKEN": slack.token,
         "SLACK_API_URL": slack.api_url,
     }
     s = Server(tmp_path, env, CONFIG)
@@ -128,7 +128,12 @@ def api(server: Server, path: str) -> Any:
 
 
 def timelines(server: Server) -> dict[int, list[dict[str, Any]]]:
-    incidents = api(server, "/api/incidents?status=all&limit=1000")["incidents"]
+    incidents: list[dict[str, Any]] = []
+    url: str | None = "/api/incidents?status=all&limit=500"
+    while url is not None:
+        page = api(server, url)
+        incidents += page["incidents"]
+        url = page["next"]
     return {i["id"]: api(server, f"/api/incidents/{i['id']}")["timeline"] for i in incidents}
 
 

@@ -86,7 +86,7 @@ def replicas(tmp_path: Path, postgres_url: str, twilio: FakeTwilio, slack: FakeS
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "TWILIO_FROM": "+15005550006",
         "TWILIO_API_URL": twilio.url,
-        "SLACK_BOT_TOKEN": "xoxb-replica-test",
+        "SLACK_BOT_TOKEN": slack.token,
         "SLACK_SIGNING_SECRET": "replica-test-signing-secret",
         "SLACK_API_URL": slack.api_url,
     }

@@ -117,7 +117,7 @@ def _notifiers(
     def uow() -> UnitOfWork:
         return SqlAlchemyUnitOfWork(engine)
 
-    client = WebClient(token="xoxb-test", base_url=slack.api_url, timeout=TIMEOUT, retry_handlers=[])
+    client = WebClient(token=slack.token, base_url=slack.api_url, timeout=TIMEOUT, retry_handlers=[])
     # max_wait=0: every Retry-After goes back to the relay, which must honour it.
     api = SlackWebApi(client, pace=0, max_wait=0)
     return {

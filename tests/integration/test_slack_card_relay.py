@@ -28,16 +28,16 @@ def test_the_relay_updates_cards_soon_after_a_change(slack: FakeSlack, sqlite_ur
     engine: Engine = make_engine(sqlite_url)
     upgrade(engine)
     incident = Incident(IncidentId(0), ServiceId("payments"), "DB down", opened_at=T0)
-    with SqlAlchemyUnitOfWork(engine) as uow:
-        uow.incidents.add(incident)
-        uow.commit()
+    with SqlAlchemyUnitOfWork(engine) as unit:
+        unit.incidents.add(incident)
+        unit.commit()
     store = SqlSlackStore(engine)
     store.record([PostedCard(incident.id, "C1", "1.1", True)], T0)
 
     def uow() -> UnitOfWork:
         return SqlAlchemyUnitOfWork(engine)
 
-    api = SlackWebApi(WebClient(token="xoxb-test", base_url=slack.api_url, retry_handlers=[]), pace=0)
+    api = SlackWebApi(WebClient(token=slack.token, base_url=slack.api_url, retry_handlers=[]), pace=0)
     updater = SlackCardUpdater(api, store, uow, str, FakeClock())
     relay = SlackCardRelay(updater, poll_interval=60)
     relay.start()

@@ -26,7 +26,7 @@ def slack() -> Iterator[FakeSlack]:
 
 @pytest.fixture
 def notifier(slack: FakeSlack, migrated_engine: Engine) -> SlackChatNotifier:
-    api = SlackWebApi(WebClient(token="xoxb-test", base_url=slack.api_url, retry_handlers=[]), pace=0)
+    api = SlackWebApi(WebClient(token=slack.token, base_url=slack.api_url, retry_handlers=[]), pace=0)
 
     def uow() -> UnitOfWork:
         return SqlAlchemyUnitOfWork(migrated_engine)

@@ -39,7 +39,7 @@ def time_() -> FakeTime:
 
 @pytest.fixture
 def api(slack: FakeSlack, time_: FakeTime) -> SlackWebApi:
-    client = WebClient(token="xoxb-test", base_url=slack.api_url, retry_handlers=[])
+    client = WebClient(token=slack.token, base_url=slack.api_url, retry_handlers=[])
     return SlackWebApi(client, pace=1.0, sleep=time_.sleep, monotonic=time_.monotonic)
 
 
@@ -100,6 +100,45 @@ def test_messages_to_different_channels_do_not_wait_for_each_other(api: SlackWeb
 def test_an_unreachable_slack_fails_retryably(time_: FakeTime) -> None:
     client = WebClient(token="xoxb-test", base_url="http://127.0.0.1:9/api/", retry_handlers=[], timeout=2)
     api = SlackWebApi(client, sleep=time_.sleep, monotonic=time_.monotonic)
+
+    with pytest.raises(NotificationFailed) as failure:
+        api.call("chat.postMessage", channel="C1", text="hi")
+
+    assert failure.value.permanent is False
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "msg_too_long",
+        "no_text",
+        "invalid_arguments",
+        "too_many_attachments",
+    ],
+)
+def test_a_message_slack_refuses_fails_permanently(api: SlackWebApi, slack: FakeSlack, error: str) -> None:
+    slack.fail_next("chat.postMessage", 200, error=error)
+
+    with pytest.raises(NotificationFailed) as failure:
+        api.call("chat.postMessage", channel="C1", text="hi")
+
+    assert failure.value.permanent is True
+
+
+def test_a_card_over_fifty_blocks_refused_by_slack_fails_permanently(api: SlackWebApi) -> None:
+    blocks = [{"type": "divider"}] * 51
+
+    with pytest.raises(NotificationFailed) as failure:
+        api.call("chat.postMessage", channel="C1", text="hi", blocks=blocks)
+
+    assert (failure.value.permanent, failure.value.reason) == (True, "slack chat.postMessage: invalid_blocks")
+
+
+@pytest.mark.parametrize("error", ["internal_error", "fatal_error", "service_unavailable", "request_timeout"])
+def test_a_passing_slack_error_fails_retryably(api: SlackWebApi, slack: FakeSlack, error: str) -> None:
+    slack.fail_next("chat.postMessage", 200, error=error)
 
     with pytest.raises(NotificationFailed) as failure:
         api.call("chat.postMessage", channel="C1", text="hi")
