@@ -12,7 +12,7 @@ from prometheus_client.registry import Collector
 
 from adapters.db.gauges import Gauges
 from domain.model import Channel
-from domain.ports import NotificationOutcome
+from domain.observing_ports import NotificationOutcome
 
 INTEGRATIONS = ("generic", "alertmanager", "grafana", "pagerduty")
 ALERT_OUTCOMES = ("opened", "appended", "resolved", "ignored", "rejected")
@@ -56,6 +56,11 @@ class PrometheusMetrics:
             buckets=ACK_BUCKETS,
             registry=self.registry,
         )
+        self._socket_reconnects = Counter(
+            "pager_slack_socket_reconnects",
+            "Slack Socket Mode connections opened after this process's first (drops and Slack's refreshes)",
+            registry=self.registry,
+        )
         self._zeroes()
 
     def _zeroes(self) -> None:
@@ -82,6 +87,9 @@ class PrometheusMetrics:
 
     def notified(self, channel: Channel, outcome: NotificationOutcome) -> None:
         self._notifications.labels(channel.value, outcome.value).inc()
+
+    def slack_socket_reconnected(self) -> None:
+        self._socket_reconnects.inc()
 
     def read_at_scrape(self, gauges: Callable[[], Gauges]) -> None:
         """Report `gauges()` (open incidents, outbox backlog) each time the registry is scraped."""

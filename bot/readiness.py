@@ -25,6 +25,9 @@ class ReadinessOut(BaseModel):
     status: Literal["ready", "not ready"]
     checks: dict[str, str]  # check name → "ok" or what is wrong
     leading: bool  # does this replica run the escalation timer?
+    # Socket Mode only (absent otherwise): this replica's connection to Slack. Reported, never a reason to be
+    # unready: pages still go out over the Web API and alerts still come in over HTTP; the socket reconnects.
+    slack_socket: Literal["connected", "disconnected"] | None = None
 
 
 @router.get("/readyz", response_model=ReadinessOut, responses={503: {"model": ReadinessOut}})
@@ -42,8 +45,16 @@ def readyz(request: Request) -> JSONResponse:
         status="ready" if ready else "not ready",
         checks=checks,
         leading=leadership is not None and leadership.is_leader,
+        slack_socket=_slack_socket(runtime),
     )
-    return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=200 if ready else 503)
+
+
+def _slack_socket(runtime: Runtime) -> Literal["connected", "disconnected"] | None:
+    socket = runtime.slack.socket if runtime.slack is not None else None
+    if socket is None:
+        return None
+    return "connected" if socket.connected else "disconnected"
 
 
 def _database(engine: Engine) -> str | None:

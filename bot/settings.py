@@ -68,6 +68,7 @@ class Settings:
     smtp_from: str | None = None
     slack_bot_token: str | None = field(default=None, repr=False)
     slack_signing_secret: str | None = field(default=None, repr=False)
+    slack_app_token: str | None = field(default=None, repr=False)  # set: Socket Mode
     slack_api_url: str = DEFAULT_SLACK_API_URL
     rate_limit: RateLimit = field(default_factory=RateLimit)
 
@@ -86,10 +87,11 @@ class Settings:
                 delivery_deadline=_duration(env, "PAGER_DELIVERY_DEADLINE", "2m"),
                 sends_per_channel=_count(env, "PAGER_SENDS_PER_CHANNEL"),
                 log_format=_choice(env, "PAGER_LOG_FORMAT", ("console", "json")),
-                **channel_settings(env),
                 access_log=_choice(env, "PAGER_ACCESS_LOG", ("false", "true")) == "true",
+                **channel_settings(env),
                 slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
                 slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+                slack_app_token=_app_token(env),
                 slack_api_url=env.get("SLACK_API_URL") or DEFAULT_SLACK_API_URL,
                 rate_limit=_rate_limit(env),
             )
@@ -116,6 +118,17 @@ def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise SettingsError(f"{name}: expected one of {', '.join(choices)}, got {value!r}")
     return value
+
+
+def _app_token(env: Mapping[str, str]) -> str | None:
+    """SLACK_APP_TOKEN, an app-level token; the value is never quoted in an error (it is a secret)."""
+    token = env.get("SLACK_APP_TOKEN") or None
+    if token is not None and not token.startswith("xapp-"):
+        raise SettingsError(
+            "SLACK_APP_TOKEN: expected an app-level token starting with xapp- (Basic Information → "
+            "App-Level Tokens, scope connections:write), not a bot or user token"
+        )
+    return token
 
 
 def _rate_limit(env: Mapping[str, str]) -> RateLimit:

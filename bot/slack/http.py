@@ -130,7 +130,10 @@ _OPENAPI = {
         200: {"description": "Bolt's answer: empty, a message, or the url_verification challenge"},
         400: {"model": ErrorOut, "description": "Signed, but neither Slack's JSON nor its form fields"},
         401: {"model": ErrorOut, "description": "Timestamp too old, signature wrong, or a replay"},
-        404: {"description": "No listener handles this kind of request (Bolt's `unhandled request`)"},
+        404: {
+            "description": "No listener handles this kind of request (Bolt's `unhandled request`), or Slack "
+            "is in Socket Mode (SLACK_APP_TOKEN is set): then everything arrives over the socket"
+        },
         413: {"model": ErrorOut, "description": "Body over 1 MiB"},
         503: {"model": ErrorOut, "description": "Slack is not configured"},
     },
@@ -138,9 +141,15 @@ _OPENAPI = {
 )
 async def slack_events(request: Request) -> Response:
     slack = request.app.state.runtime.slack
+    if slack is not None and slack.socket is not None:
+        raise ApiError(
+            404, "Slack is in Socket Mode here (SLACK_APP_TOKEN is set): nothing is taken over HTTP"
+        )
     if slack is None or slack.bolt_app is None:
         raise ApiError(
-            503, "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to enable it"
+            503,
+            "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to enable it "
+            "(or SLACK_APP_TOKEN instead of the secret, for Socket Mode)",
         )
     body = await read_body(request)
     headers = request.headers
