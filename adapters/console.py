@@ -5,8 +5,8 @@ from __future__ import annotations
 import structlog
 
 from adapters.rendering import item_line
+from domain.delivery_ports import Page
 from domain.model import Channel
-from domain.ports import Page
 
 
 class ConsoleNotifier:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import structlog
 
-from domain.errors import NotificationFailed
+from domain.delivery_ports import Notifier, Page
+from domain.errors import SendFailed
 from domain.model import Channel
-from domain.ports import Notifier, Page
 
 _log = structlog.get_logger("pager.notify")
 
@@ -23,7 +23,7 @@ class LoggedNotifier:
     def send(self, page: Page) -> None:
         try:
             self._inner.send(page)
-        except NotificationFailed as failure:
+        except SendFailed as failure:
             _log.warning(
                 "page failed",
                 channel=str(self._channel),

@@ -1,10 +1,9 @@
-"""Threads that drive the dispatcher, one per channel: woken by the doorbell after a commit, by the clock
+"""Workers that drive the dispatcher, one per channel: woken by the doorbell after a commit, by the clock
 otherwise. A provider that hangs or fails holds up only its own channel's pages; within a channel, pages to
 different addresses are sent side by side by a few threads."""
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -13,6 +12,7 @@ from datetime import datetime
 
 import structlog
 
+from adapters.worker import Worker
 from domain.dispatch import Dispatcher, Task
 from domain.model import Channel
 from domain.ports import Clock
@@ -36,40 +36,40 @@ class ThreadedOutboxRelay:
         sends_at_once: int = 8,
     ) -> None:
         each: list[Channel | None] = [None] if channels is None else list(channels)
-        self._workers = [
-            ChannelWorker(dispatcher, clock, channel, poll_interval, sends_at_once) for channel in each
+        self._channels = [
+            ChannelRelay(dispatcher, clock, channel, poll_interval, sends_at_once) for channel in each
         ]
 
     def ring(self) -> None:
-        for worker in self._workers:
-            worker.ring()
+        for channel in self._channels:
+            channel.ring()
 
     def start(self) -> None:
-        for worker in self._workers:
-            worker.start()
+        for channel in self._channels:
+            channel.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Let each channel finish the page in flight, then stop; waits `timeout` in all, not per channel."""
-        for worker in self._workers:
-            worker.request_stop()
+        for channel in self._channels:  # all first: none claims more while another finishes
+            channel.request_stop()
         deadline = time.monotonic() + timeout
-        for worker in self._workers:
-            worker.join(max(deadline - time.monotonic(), 0.0))
+        for channel in self._channels:
+            channel.join(max(deadline - time.monotonic(), 0.0))
 
 
-class ChannelWorker:
+class ChannelRelay:
     """Sleeps until its channel's next due time, never longer than `poll_interval`, so pages queued
     by another process are picked up too. Looks before it claims: a claim is a write transaction,
     and on SQLite every write waits for the others, ingestion's included.
 
-    Claimed pages go to `sends_at_once` sender threads and the worker looks again at once: a page
+    Claimed pages go to `sends_at_once` sender threads and the relay looks again at once: a page
     falling due while others are being sent is claimed then, not after them. It claims only while
     a sender is free, so what waits for a sender is at most one claim's worth.
 
     The doorbell rings after every commit that queued pages, hundreds of times a second in a storm,
     and those pages are due a bundling window after they were queued: a ring only brings the next look
     forward to shortly before then (`_EARLY` of the window), so a storm of rings costs one look each
-    window, not one each."""
+    window, not one each. The looking is a `Worker`'s step; rings and freed senders wake it."""
 
     def __init__(
         self,
@@ -88,70 +88,39 @@ class ChannelWorker:
         self.channel = channel
         self._poll_interval = poll_interval
         self._window = dispatcher.policy.bundle_window.total_seconds()
-        self._bell = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._plans = threading.Lock()
-        self._look_at = 0.0  # when to look next (monotonic)
-        self._asked_at = math.inf  # the earliest look asked for during the current pass
+        self._worker = Worker(f"outbox-relay-{channel or 'all'}", self._round)
 
     def ring(self) -> None:
-        self._look_by(time.monotonic() + self._window * (1 - _EARLY))
-
-    def _look_by(self, moment: float) -> None:
-        with self._plans:
-            self._asked_at = min(self._asked_at, moment)
-            if moment < self._look_at:
-                self._look_at = moment
-                self._bell.set()
+        self._worker.wake(at=time.monotonic() + self._window * (1 - _EARLY))
 
     def start(self) -> None:
-        name = f"outbox-relay-{self.channel or 'all'}"
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
+        self._worker.start()
 
     def request_stop(self) -> None:
-        self._stopping.set()
-        self._look_by(0.0)
+        """Look no more; the pass under way finishes, `join` waits for it."""
+        self._worker.stop(timeout=0.0)
 
     def join(self, timeout: float) -> None:
-        """Wait for the worker and the pages it handed to senders; pages still unsent by `timeout`
-        are left to their lease (sent again after it, by this process or another)."""
+        """Wait for the pass under way and the pages it handed to senders; pages still unsent by
+        `timeout` are left to their lease (sent again after it, by this process or another)."""
         deadline = time.monotonic() + timeout
-        if self._thread is not None:
-            self._thread.join(timeout)
+        self._worker.stop(timeout)
         with self._sent:
             self._sent.wait_for(lambda: self._in_flight == 0, max(deadline - time.monotonic(), 0.0))
         self._senders.shutdown(wait=False, cancel_futures=True)
 
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            with self._plans:
-                self._asked_at = math.inf
-                self._look_at = math.inf  # a ring during the pass is kept in _asked_at
-            try:
-                wait = self._pass()
-            except Exception:  # the database may be briefly away; nothing is lost, try again
-                _log.exception("outbox relay pass failed", channel=str(self.channel or "all"))
-                wait = self._poll_interval
-            with self._plans:
-                self._look_at = min(time.monotonic() + wait, self._asked_at)
-            self._sleep()
-
-    def _sleep(self) -> None:
-        """Until `_look_at`, which a ring may bring forward meanwhile."""
-        while not self._stopping.is_set():
-            with self._plans:
-                left = self._look_at - time.monotonic()
-                if left <= 0:
-                    return
-                self._bell.clear()
-            self._bell.wait(left)
+    def _round(self) -> float:
+        # Caught here rather than left to the Worker: the log line names the channel.
+        try:
+            return self._pass()
+        except Exception:  # the database may be briefly away; nothing is lost, try again
+            _log.exception("outbox relay pass failed", channel=str(self.channel or "all"))
+            return self._poll_interval
 
     def _pass(self) -> float:
         """Send what is due; returns how long to sleep before looking again."""
         if self._in_flight >= self._sends_at_once:
-            return self._poll_interval  # a sender that finishes rings the bell
+            return self._poll_interval  # a sender that finishes wakes the worker
         wait = self._seconds_until(self._dispatcher.next_due(self.channel))
         if wait > 0:
             return wait
@@ -175,7 +144,7 @@ class ChannelWorker:
             with self._sent:
                 self._in_flight -= 1
                 self._sent.notify_all()
-            self._look_by(0.0)  # a sender is free: look at once
+            self._worker.wake()  # a sender is free: look at once
 
     def _seconds_until(self, due: datetime | None) -> float:
         if due is None:

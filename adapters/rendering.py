@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.ports import Page, PageItem
+from domain.delivery_ports import Page, PageItem
 
 
 def item_line(item: PageItem) -> str:

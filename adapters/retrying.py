@@ -7,17 +7,17 @@ from typing import TypeVar
 
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
-from domain.errors import NotificationFailed
+from domain.errors import SendFailed
 
 T = TypeVar("T")
 
 
 def _retryable(exc: BaseException) -> bool:
-    return isinstance(exc, NotificationFailed) and not exc.permanent
+    return isinstance(exc, SendFailed) and not exc.permanent
 
 
 def with_retries(call: Callable[[], T], attempts: int, backoff: float) -> T:
-    """`call()`, again after `backoff`, twice that, ... while it raises a retryable NotificationFailed.
+    """`call()`, again after `backoff`, twice that, ... while it raises a retryable SendFailed.
 
     The last failure is raised as it was; the dispatcher's own backoff takes over from there.
     """

@@ -10,7 +10,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from domain.errors import NotificationFailed
+from domain.errors import SendFailed
 
 # Errors that no retry can fix: the address, the app's setup or the message itself is wrong. From the
 # "Errors" of https://docs.slack.dev/reference/methods/chat.postMessage (and chat.update's), each read
@@ -80,7 +80,7 @@ PERMANENT_ERRORS = frozenset(
 class SlackWebApi:
     """A thin layer over `WebClient` that paces calls per channel and waits out rate limits.
 
-    Raises NotificationFailed (permanent when Slack says retrying cannot help) for anything else.
+    Raises SendFailed (permanent when Slack says retrying cannot help) for anything else.
     A Retry-After longer than `max_wait` is not slept here: it is raised as a retryable failure that
     carries it, so the relay retries then and the sender's time stays bounded.
     `sleep` and `monotonic` are injected so tests need not wait.
@@ -120,14 +120,14 @@ class SlackWebApi:
                     raise _failure(method, exc) from exc
                 if waited + delay > self._max_wait:
                     reason = f"slack {method}: rate limited for {delay:g}s"
-                    raise NotificationFailed(reason, permanent=False, retry_after=delay) from exc
+                    raise SendFailed(reason, permanent=False, retry_after=delay) from exc
                 waited += delay
                 self.sleep(delay)
             except SlackClientError as exc:  # connection refused, timeout: Slack may be back soon
-                raise NotificationFailed(f"slack {method}: {type(exc).__name__}", permanent=False) from exc
+                raise SendFailed(f"slack {method}: {type(exc).__name__}", permanent=False) from exc
             except OSError as exc:
-                raise NotificationFailed(f"slack {method}: {exc}", permanent=False) from exc
-        raise NotificationFailed(f"slack {method}: still rate limited", permanent=False)
+                raise SendFailed(f"slack {method}: {exc}", permanent=False) from exc
+        raise SendFailed(f"slack {method}: still rate limited", permanent=False)
 
     def _wait_turn(self, channel: str) -> None:
         # Slack allows about one message per second per channel; bursts beyond it are refused with 429.
@@ -149,8 +149,8 @@ def _retry_after(exc: SlackApiError) -> float | None:
         return 1.0
 
 
-def _failure(method: str, exc: SlackApiError) -> NotificationFailed:
+def _failure(method: str, exc: SlackApiError) -> SendFailed:
     error = exc.response.get("error") if isinstance(exc.response.data, dict) else None
     status = exc.response.status_code
     reason = f"slack {method}: {error or f'HTTP {status}'}"
-    return NotificationFailed(reason, permanent=error in PERMANENT_ERRORS)
+    return SendFailed(reason, permanent=error in PERMANENT_ERRORS)

@@ -7,10 +7,11 @@ from datetime import datetime
 
 from adapters.db.slack_store import PostedCard, SqlSlackStore
 from adapters.slack_api import SlackWebApi
-from adapters.slack_card import CardItem, card, card_parts
+from adapters.slack_card_blocks import CardItem, card, card_parts
+from domain.delivery_ports import Page, PageItem
 from domain.events import Event, LevelPaged
 from domain.model import Channel, IncidentId, IncidentState
-from domain.ports import Clock, Page, PageItem, UnitOfWorkFactory
+from domain.ports import Clock, UnitOfWorkFactory
 
 
 def is_user_id(address: str) -> bool:
@@ -36,7 +37,7 @@ class SlackChatNotifier:
         self._channel_ids: dict[str, str] = {}  # `#name` address: the id Slack answered with
 
     def send(self, page: Page) -> None:
-        """Post the cards. Raises NotificationFailed: the cards posted before the failure are kept and
+        """Post the cards. Raises SendFailed: the cards posted before the failure are kept and
         not posted again by a retry in this process. A retry after a lost answer, or after a restart
         for a `#name` address, may post a card twice."""
         now = self._clock.now()
@@ -75,7 +76,7 @@ class SlackChatNotifier:
             item.incident_id
             for item in page.items
             if (found := current[item.incident_id]) is not None
-            and (found.state is not IncidentState.TRIGGERED or found.level + 1 != item.level)
+            and (found.state is not IncidentState.TRIGGERED or found.level != item.level)
         ]
 
     def _open_dm(self, user_id: str) -> str:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import replace
 
+from domain.delivery_ports import Page, PageItem
 from domain.model import ServiceId
-from domain.ports import Page, PageItem
 
 GSM_SEGMENT = 160
 UCS2_SEGMENT = 70

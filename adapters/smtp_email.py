@@ -13,10 +13,11 @@ from email.utils import format_datetime, make_msgid
 
 from adapters.clock import SystemClock
 from adapters.retrying import with_retries
-from domain.errors import NotificationFailed
+from domain.delivery_ports import Page, PageItem
+from domain.errors import SendFailed
 from domain.events import Event
 from domain.model import IncidentId
-from domain.ports import Clock, Page, PageItem
+from domain.ports import Clock
 
 TimelineLookup = Callable[[IncidentId], Sequence[Event]]
 
@@ -125,7 +126,7 @@ class SmtpEmailSender:
         try:
             message = email_message(page, sender=self._sender, timeline=self._timeline, now=self._clock.now())
         except ValueError as exc:
-            raise NotificationFailed(f"cannot write this mail: {exc}", permanent=True) from exc
+            raise SendFailed(f"cannot write this mail: {exc}", permanent=True) from exc
         with_retries(lambda: self._deliver(message), self._attempts, self._backoff)
 
     def _deliver(self, message: EmailMessage) -> None:
@@ -143,32 +144,32 @@ class SmtpEmailSender:
             return
         smtp.ehlo_or_helo_if_needed()
         if not self._starttls and smtp.has_extn("starttls") and not smtp.has_extn("auth"):
-            raise NotificationFailed(
+            raise SendFailed(
                 "SMTP server offers AUTH only after STARTTLS, which is off for this sender", permanent=True
             )
         smtp.login(self._username, self._password or "")
 
 
-def _failure(exc: smtplib.SMTPException | OSError, *, starttls: bool) -> NotificationFailed:
+def _failure(exc: smtplib.SMTPException | OSError, *, starttls: bool) -> SendFailed:
     """The port's error for what smtplib or the socket raised: permanent when retrying cannot help."""
     if isinstance(exc, ssl.SSLCertVerificationError):
         hint = "for a private CA, point SSL_CERT_FILE at its certificate"
-        return NotificationFailed(
+        return SendFailed(
             f"SMTP server's TLS certificate not trusted: {exc.verify_message} ({hint})", permanent=True
         )
     if isinstance(exc, ssl.SSLError) and not isinstance(exc, ssl.SSLEOFError | ssl.SSLZeroReturnError):
-        return NotificationFailed(f"SMTP TLS handshake failed: {exc.reason or exc}", permanent=True)
+        return SendFailed(f"SMTP TLS handshake failed: {exc.reason or exc}", permanent=True)
     if isinstance(exc, smtplib.SMTPNotSupportedError):  # STARTTLS or AUTH asked of a server without it
-        return NotificationFailed(f"SMTP server does not support it: {exc}", permanent=True)
+        return SendFailed(f"SMTP server does not support it: {exc}", permanent=True)
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         permanent = all(code >= 500 for code, _ in exc.recipients.values())
-        return NotificationFailed(f"SMTP refused the recipient: {_codes(exc)}", permanent=permanent)
+        return SendFailed(f"SMTP refused the recipient: {_codes(exc)}", permanent=permanent)
     if isinstance(exc, smtplib.SMTPResponseException):
         reason = f"SMTP {exc.smtp_code}: {_text(exc.smtp_error)}"
         if not starttls and "STARTTLS" in reason.upper():
             reason += " (STARTTLS is off for this sender)"
-        return NotificationFailed(reason, permanent=exc.smtp_code >= 500)
-    return NotificationFailed(f"SMTP server unreachable: {type(exc).__name__}", permanent=False)
+        return SendFailed(reason, permanent=exc.smtp_code >= 500)
+    return SendFailed(f"SMTP server unreachable: {type(exc).__name__}", permanent=False)
 
 
 def _codes(exc: smtplib.SMTPRecipientsRefused) -> str:

@@ -9,8 +9,8 @@ from twilio.rest import Client
 
 from adapters.retrying import with_retries
 from adapters.sms_text import sms_text
-from domain.errors import NotificationFailed
-from domain.ports import Page
+from domain.delivery_ports import Page
+from domain.errors import SendFailed
 
 # Retryable: 429 / 20429 (too many requests), any 5xx, and no answer at all (connection error, timeout).
 # Every other 4xx is permanent, as no retry of the same request can fix it: among others 20003 (credentials,
@@ -83,12 +83,12 @@ class TwilioSmsSender:
         except TwilioRestException as exc:
             raise _failure(exc) from exc
         except requests.RequestException as exc:
-            raise NotificationFailed(f"Twilio unreachable: {type(exc).__name__}", permanent=False) from exc
+            raise SendFailed(f"Twilio unreachable: {type(exc).__name__}", permanent=False) from exc
         return str(message.sid)
 
 
-def _failure(exc: TwilioRestException) -> NotificationFailed:
+def _failure(exc: TwilioRestException) -> SendFailed:
     """Twilio's refusal as the port's error, naming Twilio's error code (see /docs/errors/<code>)."""
     retryable = exc.status == 429 or exc.status >= 500 or exc.code in _RETRYABLE_CODES
     code = f" error {exc.code}" if exc.code else ""
-    return NotificationFailed(f"Twilio {exc.status}{code}: {exc.msg}", permanent=not retryable)
+    return SendFailed(f"Twilio {exc.status}{code}: {exc.msg}", permanent=not retryable)

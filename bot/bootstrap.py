@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from adapters.apscheduler_timer import ApschedulerAckTimer
+from adapters.apscheduler_wakeups import ApschedulerWakeUps
 from adapters.clock import SystemClock
 from adapters.db import SqlAlchemyUnitOfWork, make_engine, upgrade
 from adapters.db.gauges import SqlGauges
@@ -16,17 +16,17 @@ from adapters.db.leadership import Leadership, leadership_for
 from adapters.logged_notifier import LoggedNotifier
 from adapters.outbox_relay import ThreadedOutboxRelay
 from adapters.prometheus_metrics import PrometheusMetrics
-from adapters.threaded_timer import ThreadedAckTimer
 from bot.channels import channel_notifiers
 from bot.config import PagerConfig, load_config
 from bot.intake import AlertIntake
 from bot.settings import Settings
 from bot.slack.wiring import SlackParts, attach_bolt_app, wire_slack
+from domain.delivery_ports import Notifier
 from domain.dispatch import Dispatcher, DispatchPolicy
 from domain.fallthrough import DeliveryReports
 from domain.model import Channel
 from domain.pager import Pager
-from domain.ports import AckTimer, Clock, Notifier, UnitOfWork
+from domain.ports import Clock, UnitOfWork, WakeUps
 from domain.queries import Queries
 from domain.sms_replies import SmsReplies
 
@@ -41,7 +41,7 @@ class Runtime:
     pager: Pager
     queries: Queries
     dispatcher: Dispatcher
-    timer: AckTimer
+    wakeups: WakeUps
     relay: ThreadedOutboxRelay
     intake: AlertIntake
     clock: Clock | None = None
@@ -50,24 +50,28 @@ class Runtime:
     slack: SlackParts | None = None
     metrics: PrometheusMetrics = field(default_factory=PrometheusMetrics)
     leadership: Leadership | None = None
-    wakeups: ThreadedAckTimer | None = None
+    # The wake-ups and engine worker built from settings; None when a test passed wake-ups of its own.
+    scheduler: ApschedulerWakeUps | None = None
 
     def start(self) -> None:
-        if isinstance(self.timer, ApschedulerAckTimer):
-            self.timer.start(self.pager.sweep_overdue)
+        if self.scheduler is not None:
+            self.scheduler.start(self.pager.engine.run_due)
+            self.pager.engine.rearm()  # stored wake-ups may have been lost: ask again for every deadline
         self.relay.start()
         if self.slack is not None:
             self.slack.relay.start()
+            if self.slack.socket is not None:
+                self.slack.socket.start()
 
     def stop(self) -> None:
         self.intake.stop()  # answers every alert already taken before the rest stops
-        if self.wakeups is not None:
-            self.wakeups.stop()
+        if self.slack is not None and self.slack.socket is not None:
+            self.slack.socket.stop()  # clicks being handled finish; no new ones come in
         if self.slack is not None:
             self.slack.relay.stop()
         self.relay.stop()
-        if isinstance(self.timer, ApschedulerAckTimer):
-            self.timer.shutdown()
+        if self.scheduler is not None:
+            self.scheduler.stop()
         self.engine.dispose()
 
 
@@ -76,7 +80,7 @@ def bootstrap(
     *,
     config: PagerConfig | None = None,
     clock: Clock | None = None,
-    timer: AckTimer | None = None,
+    wakeups: WakeUps | None = None,
     notifiers: Mapping[Channel, Notifier] | None = None,
     migrate: bool = True,
 ) -> Runtime:
@@ -111,22 +115,24 @@ def bootstrap(
         dispatcher, clock, channels=notifiers, sends_at_once=_sends_at_once(settings, engine)
     )
     leadership = leadership_for(engine)
-    timer = timer or ApschedulerAckTimer(engine, settings.sweep_interval, leadership)
-    # Storing a wake-up is a transaction of its own: off the alert path (a timer passed in is used as is).
-    wakeups = ThreadedAckTimer(timer) if isinstance(timer, ApschedulerAckTimer) else None
+    scheduler = None
+    if wakeups is None:
+        wakeups = scheduler = ApschedulerWakeUps(
+            engine, clock, leadership=leadership, sweep_interval=settings.sweep_interval
+        )
     pager = Pager(
-        config.catalog, uow, clock, wakeups or timer,
+        config.catalog, uow, clock, wakeups,
         doorbell=relay, observer=slack.updater if slack else None, metrics=metrics,
     )  # fmt: skip
     queries = Queries(config.catalog, uow)
     sms_replies = SmsReplies(config.catalog, pager, uow, clock, SqlInboundMessageLog(engine))
     deliveries = DeliveryReports(config.catalog, uow, clock, doorbell=relay)
     if slack is not None:
-        attach_bolt_app(slack, settings, pager, queries, clock)
+        attach_bolt_app(slack, settings, pager, queries, clock, metrics.slack_socket_reconnected)
     return Runtime(
-        settings, config, engine, pager, queries, dispatcher, timer, relay, AlertIntake(pager),
+        settings, config, engine, pager, queries, dispatcher, wakeups, relay, AlertIntake(pager),
         clock=clock, sms_replies=sms_replies, deliveries=deliveries, slack=slack, metrics=metrics,
-        leadership=leadership, wakeups=wakeups,
+        leadership=leadership, scheduler=scheduler,
     )  # fmt: skip
 
 

@@ -8,9 +8,10 @@ from adapters.console import ConsoleNotifier
 from adapters.smtp_email import SmtpEmailSender
 from adapters.twilio_sms import TwilioSmsSender
 from bot.settings import Settings
+from domain.delivery_ports import Notifier
 from domain.events import Event
 from domain.model import Channel, IncidentId
-from domain.ports import Clock, Notifier, UnitOfWorkFactory
+from domain.ports import Clock, UnitOfWorkFactory
 
 
 def channel_notifiers(

@@ -152,7 +152,7 @@ def _print_status(services: Sequence[ServiceView], incidents: Sequence[IncidentV
     for view in incidents:
         i = view.incident
         deadline = i.ack_deadline.strftime("%Y-%m-%d %H:%M:%S UTC") if i.ack_deadline else "—"
-        table.add_row(str(i.id), view.service_name, i.summary, i.state.value, str(i.level + 1), deadline)
+        table.add_row(str(i.id), view.service_name, i.summary, i.state.value, str(i.level), deadline)
     console.print(table)
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
@@ -15,22 +15,11 @@ from bot.slack import http as slack_http
 
 def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
     """The app serving `runtime`; with `manage_runtime` it starts and stops the background workers."""
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if manage_runtime:
-            runtime.start()
-        try:
-            yield
-        finally:
-            if manage_runtime:
-                runtime.stop()
-
     app = FastAPI(
         title="Pager",
         version="0.1.0",
         description="On-call paging: alerts in, escalation policies, pages out by Slack, SMS and email.",
-        lifespan=lifespan,
+        lifespan=_lifespan(runtime, manage_runtime),
         docs_url=None,
         redoc_url=None,
     )
@@ -40,6 +29,28 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
     )
     errors.install(app)
     app.add_middleware(metrics_http.CountRejectedAlerts, metrics=runtime.metrics)
+    _include_routes(app)
+    return app
+
+
+def _lifespan(runtime: Runtime, manage: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """With `manage`, the runtime's background workers start with the app and stop with it."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if manage:
+            runtime.start()
+        try:
+            yield
+        finally:
+            if manage:
+                runtime.stop()
+
+    return lifespan
+
+
+def _include_routes(app: FastAPI) -> None:
+    """Every endpoint; those that take alerts by integration key behind the per-service rate limit."""
     limited, refusal = [Depends(rate_limit.rate_limited)], rate_limit.RESPONSES
     app.include_router(webhooks.router, dependencies=limited, responses=refusal)
     app.include_router(api.router)
@@ -51,10 +62,9 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
     app.include_router(slack_http.router)
     app.include_router(metrics_http.router)
     app.include_router(readiness.router)
+    app.get("/healthz", tags=["health"])(healthz)
 
-    @app.get("/healthz", tags=["health"])
-    def healthz() -> dict[str, str]:
-        """Liveness: the process answers."""
-        return {"status": "ok"}
 
-    return app
+def healthz() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok"}

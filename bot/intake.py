@@ -1,10 +1,11 @@
 """Group commit for alert webhooks: concurrent requests' alerts share one unit of work.
 
-A request waits until its alerts are committed, as before; what changes is that the commit (and the
-service lock, the statements' set-up) is paid once for every request that arrived meanwhile, instead of
-once per request. A worker takes whatever is waiting, up to `max_batch` groups, and never waits for more:
-an idle pager commits a lone alert at once. One worker is the default: a second one overlapped its
-database waits with the first's but contended for the same services' locks, and measured slower.
+A request waits until its alerts are committed, so its answer means they are stored; the commit (and
+the service lock, the statements' set-up) is paid once for every request that arrived meanwhile rather
+than once per request. A worker takes whatever is waiting, up to `max_batch` groups, and never waits for
+more: an idle pager commits a lone alert at once. One worker is the default: a second one overlaps its
+database waits with the first's but waits on the same services' locks, which costs more than the overlap
+gains (BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from typing import Protocol
 
 import structlog
 
-from domain.model import Alert
+from adapters.worker import Worker
+from domain.alerts import Alert
 from domain.pager import AlertGroup, AlertOutcome
 
 _log = structlog.get_logger("pager.intake")
@@ -51,8 +53,8 @@ class AlertIntake:
         self._pager = pager
         self._max_batch = max_batch
         self._workers_wanted = workers
-        self._queue: queue.SimpleQueue[_Request | None] = queue.SimpleQueue()
-        self._workers: list[threading.Thread] = []
+        self._queue: queue.SimpleQueue[_Request] = queue.SimpleQueue()
+        self._workers: list[Worker] = []
         self._state = threading.Lock()
         self._stopped = False
 
@@ -66,6 +68,8 @@ class AlertIntake:
             if not self._workers:
                 self._start()
             self._queue.put(request)
+            for worker in self._workers:  # an idle one takes it; the others find nothing, or what came next
+                worker.wake()
         return request.answer
 
     async def apply(self, service_id: str, alerts: Sequence[Alert]) -> list[AlertOutcome]:
@@ -77,39 +81,31 @@ class AlertIntake:
         with self._state:
             self._stopped = True
             workers, self._workers = self._workers, []
-            for _ in workers:
-                self._queue.put(None)
         for worker in workers:
-            worker.join()
+            worker.stop(threading.TIMEOUT_MAX)  # a request awaits each answer: as long as it takes
+        # A request queued just before the stop may have found its worker stopping before it looked.
+        self._drain()
 
     def _start(self) -> None:
         for n in range(self._workers_wanted):
-            worker = threading.Thread(target=self._run, name=f"alert-intake-{n}", daemon=True)
+            worker = Worker(f"alert-intake-{n}", self._drain)
             worker.start()
             self._workers.append(worker)
 
-    def _run(self) -> None:
-        while True:
-            first = self._queue.get()
-            if first is None:
-                return
-            group, stop = self._gather(first)
+    def _drain(self) -> None:
+        """Apply what is waiting, `max_batch` requests at a time, until nothing is; never waits for more."""
+        while group := self._gather():
             self._apply(group)
-            if stop:
-                return
 
-    def _gather(self, first: _Request) -> tuple[list[_Request], bool]:
-        """`first` and whatever else is already waiting, up to `max_batch`; True when a stop was seen."""
-        group = [first]
+    def _gather(self) -> list[_Request]:
+        """Whatever is already waiting, up to `max_batch`."""
+        group: list[_Request] = []
         while len(group) < self._max_batch:
             try:
-                request = self._queue.get_nowait()
+                group.append(self._queue.get_nowait())
             except queue.Empty:
                 break
-            if request is None:
-                return group, True
-            group.append(request)
-        return group, False
+        return group
 
     def _apply(self, group: list[_Request]) -> None:
         # A request whose caller went away before it was taken is dropped: nobody would hear its answer.

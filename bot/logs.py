@@ -18,7 +18,8 @@ _QUIET = (
     # Twilio's SDK logs each request and its headers at INFO (the account SID in the URL): the outcome of
     # each page is on the incident's timeline instead.
     "twilio",
-    # uvicorn's start-up lines, quiet as before; its access log shows when the server turns it on.
+    # uvicorn's start-up lines repeat what the pager's own "serving" line says; its access log shows
+    # when the server turns it on.
     "uvicorn.error",
     "uvicorn.asgi",
 )

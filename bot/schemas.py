@@ -8,8 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.alerts import Alert, AlertStatus
 from domain.events import Event
-from domain.model import Alert, AlertStatus
 from domain.queries import IncidentView, ServiceView
 
 
@@ -102,7 +102,7 @@ class IncidentOut(BaseModel):
             service_name=view.service_name,
             summary=i.summary,
             state=i.state.value,
-            level=i.level + 1,
+            level=i.level,
             round=i.round,
             opened_at=i.opened_at,
             ack_deadline=i.ack_deadline,

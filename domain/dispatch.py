@@ -8,22 +8,12 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from domain import events
-from domain.errors import NotificationFailed
+from domain.delivery_ports import Batch, ClaimedMessage, Notifier, Page, PageItem
+from domain.errors import SendFailed
 from domain.fallthrough import Delivery, fall_through, record_if_unreached
 from domain.model import Catalog, Channel, IncidentState, ServiceId
-from domain.ports import (
-    Batch,
-    ClaimedMessage,
-    Clock,
-    NoMetrics,
-    NotificationOutcome,
-    Notifier,
-    Page,
-    PageItem,
-    PagerMetrics,
-    UnitOfWork,
-    UnitOfWorkFactory,
-)
+from domain.observing_ports import NoMetrics, NotificationOutcome, PagerMetrics
+from domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 Task = Callable[[], None]
 Runner = Callable[[Sequence[Task]], None]
@@ -148,12 +138,12 @@ class Dispatcher:
         page = self._page(batch)
         try:
             self._notifiers[batch.channel].send(page)
-        except NotificationFailed as failure:
+        except SendFailed as failure:
             self._record_failure(batch, lease, failure)
         except Exception as exc:
             # A notifier's own bug fails the same way on every retry: treat it as permanent, so the
             # person's next contact method is paged now rather than never.
-            bug = NotificationFailed(f"notifier error: {type(exc).__name__}", permanent=True)
+            bug = SendFailed(f"notifier error: {type(exc).__name__}", permanent=True)
             self._record_failure(batch, lease, bug)
         else:
             self._record_success(batch)
@@ -195,7 +185,7 @@ class Dispatcher:
             uow.commit()
         self._metrics.notified(batch.channel, NotificationOutcome.SENT)
 
-    def _record_failure(self, batch: Batch, lease: datetime, failure: NotificationFailed) -> None:
+    def _record_failure(self, batch: Batch, lease: datetime, failure: SendFailed) -> None:
         now = self._clock.now()
         retry_at = None if failure.permanent else self._retry_at(batch, failure, now)
         late = [] if retry_at is None else self._undelivered_by_deadline(batch, now, retry_at)
@@ -217,7 +207,7 @@ class Dispatcher:
         self._metrics.notified(batch.channel, outcome)
 
     def _record_failed_events(
-        self, uow: UnitOfWork, batch: Batch, failure: NotificationFailed, now: datetime
+        self, uow: UnitOfWork, batch: Batch, failure: SendFailed, now: datetime
     ) -> None:
         for c in batch.messages:
             m = c.message
@@ -235,7 +225,7 @@ class Dispatcher:
                 ),
             )
 
-    def _retry_at(self, batch: Batch, failure: NotificationFailed, now: datetime) -> datetime:
+    def _retry_at(self, batch: Batch, failure: SendFailed, now: datetime) -> datetime:
         """After our backoff, but no later than the batch's next delivery deadline (that attempt's
         failure falls through); after the provider's Retry-After (a 429's) if it asked for longer."""
         attempts = max(c.attempts for c in batch.messages) + 1

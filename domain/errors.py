@@ -50,15 +50,28 @@ class SweepFailed(PagerError):
         self.failures = list(failures)
 
 
+class EngineFailed(PagerError):
+    """Some of the engine's jobs failed in a pass; the others ran."""
+
+    def __init__(self, failures: Sequence[tuple[str, Exception]]) -> None:
+        listed = "; ".join(f"{name}: {type(exc).__name__}: {exc}" for name, exc in failures)
+        super().__init__(f"{len(failures)} engine job(s) failed ({listed})")
+        self.failures = list(failures)
+
+
 class InvalidPolicy(PagerError, ValueError):
     """An escalation policy that could not page anyone."""
 
 
-class NotificationFailed(Exception):
+class SendFailed(Exception):
     """Raised by a notifier when a message could not be delivered.
 
     `permanent` says whether retrying can help: an invalid number is permanent, a 503 is not.
+    The dispatcher retries a failure that is not permanent, with backoff, while the incident waits
+    (past the page's delivery deadline the person's next contact method is paged as well); a permanent
+    one is not retried: the person's next contact method is paged instead.
     `retry_after` is how many seconds the provider asked us to wait (a 429's Retry-After), if it said.
+    The timeline records either as the event `events.NotificationFailed`.
     """
 
     def __init__(self, reason: str, *, permanent: bool, retry_after: float | None = None) -> None:

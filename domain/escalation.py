@@ -7,25 +7,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from domain.delivery_ports import Doorbell
 from domain.errors import IncidentNotFound, SweepFailed
 from domain.model import Catalog, Incident, IncidentId, ServiceState, Step
+from domain.observing_ports import IncidentObserver, PagerMetrics
 from domain.paging import page_level
-from domain.ports import (
-    AckTimer,
-    Clock,
-    Doorbell,
-    IncidentObserver,
-    PagerMetrics,
-    UnitOfWork,
-    UnitOfWorkFactory,
-)
+from domain.ports import Clock, UnitOfWork, UnitOfWorkFactory, WakeUps
 
 
 @dataclass(frozen=True)
 class Aftermath:
-    """Who hears of a change once it committed: the timer, the outbox's doorbell, the observer, metrics."""
+    """Who hears of a change once it committed: the wake-ups, the outbox's doorbell, the observer, metrics."""
 
-    timer: AckTimer
+    wakeups: WakeUps
     doorbell: Doorbell | None
     observer: IncidentObserver | None
     metrics: PagerMetrics
@@ -46,8 +40,9 @@ class Aftermath:
             self.doorbell.ring()
 
     def arm(self, incident: Incident) -> None:
+        """Ask for the engine to look when the incident's acknowledgement deadline passes."""
         if incident.ack_deadline is not None:
-            self.timer.schedule(incident.id, Step(incident.level, incident.round), incident.ack_deadline)
+            self.wakeups.at(incident.ack_deadline)
 
     def escalated(self, escalations: Sequence[Escalation]) -> None:
         """Tell the observer, arm the next deadlines, ring the doorbell once."""
@@ -65,7 +60,9 @@ class Aftermath:
 
 
 class Escalator:
-    """The timeouts' use cases, for `Pager` to offer."""
+    """The engine's job for acknowledgement deadlines, and the one-incident timeout `Pager` offers."""
+
+    name = "acknowledgement timeouts"
 
     def __init__(self, catalog: Catalog, uow: UnitOfWorkFactory, clock: Clock, after: Aftermath) -> None:
         self._catalog = catalog
@@ -88,15 +85,21 @@ class Escalator:
                 uow.commit()
         self._after.escalated([escalation])
         if escalation.step is None and early_deadline is not None and now < early_deadline:
-            self._after.timer.schedule(incident.id, fired, early_deadline)
+            self._after.wakeups.at(early_deadline)
+
+    def run_due(self) -> int:
+        return self.sweep_overdue()
+
+    def deadlines(self) -> list[datetime]:
+        with self._uow() as uow:
+            return [at for _, _, at in uow.incidents.pending_deadlines()]
 
     def sweep_overdue(self, batch: int = 200) -> int:
-        """Escalate every incident whose acknowledgement deadline passed: the escalation engine.
+        """Escalate every incident whose acknowledgement deadline passed.
 
         Incidents go `batch` at a time, each batch in ONE unit of work (as alerts do in `on_alert_groups`):
-        a burst of deadlines costs a few statements per batch, not a transaction per incident. The timer's
-        wake-ups and a periodic pass both come here; a wake-up that was lost (a crash, say) is made up for
-        by the next pass. Returns how many overdue incidents were found.
+        a burst of deadlines costs a few statements per batch, not a transaction per incident. Returns how
+        many overdue incidents were found.
 
         A batch that fails is retried one incident at a time, so one broken incident cannot hold back the
         others; the failures are raised together as SweepFailed once the rest went through.
@@ -144,14 +147,6 @@ class Escalator:
         if failures:
             raise SweepFailed(failures)
         return len(overdue)
-
-    def reschedule_all(self) -> int:
-        """Give the timer every pending deadline again (at start, the timer may have lost some)."""
-        with self._uow() as uow:
-            pending = uow.incidents.pending_deadlines()
-        for incident_id, step, at in pending:
-            self._after.timer.schedule(incident_id, step, at)
-        return len(pending)
 
 
 @dataclass(frozen=True)

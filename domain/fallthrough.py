@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain import events
+from domain.delivery_ports import Doorbell, OutboxMessage
 from domain.model import Catalog, Channel, Contact, IncidentId, Person, PersonId, Step, TargetKind
-from domain.ports import Clock, Doorbell, OutboxMessage, UnitOfWork, UnitOfWorkFactory
+from domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 # What Twilio reports for a message the phone never got; other statuses are progress or success.
 UNDELIVERED = {"undelivered", "failed"}
@@ -56,7 +57,7 @@ def fall_through(
     """Queue the person's next contact method not yet paged for this step; None when there is none,
     or when the incident no longer waits for this step (acknowledged, resolved, escalated)."""
     incident = uow.incidents.get(failed.incident_id)
-    if incident is None or not incident.awaits(Step(failed.level - 1, failed.round)):
+    if incident is None or not incident.awaits(Step(failed.level, failed.round)):
         return None
     person = owner(catalog, Contact(failed.channel, failed.address), target)
     if person is None:
@@ -84,7 +85,7 @@ def record_if_unreached(uow: UnitOfWork, failed: Delivery, reason: str, now: dat
     Callers hold the service's lock, so of two last failures of one level only the later records it.
     """
     incident = uow.incidents.get(failed.incident_id)
-    if incident is None or not incident.awaits(Step(failed.level - 1, failed.round)):
+    if incident is None or not incident.awaits(Step(failed.level, failed.round)):
         return False
     if uow.outbox.reaching(failed.incident_id, failed.level, failed.round):
         return False

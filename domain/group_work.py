@@ -6,7 +6,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from domain.model import Alert, AlertEpisode, AlertStatus, Incident, IncidentId, ServiceId, ServiceState
+from domain.alerts import Alert, AlertEpisode, AlertStatus
+from domain.model import Incident, IncidentId, ServiceId, ServiceState
 from domain.ports import UnitOfWork
 
 EpisodeKey = tuple[ServiceId, str]

@@ -30,6 +30,7 @@ RotationId = NewType("RotationId", str)
 IncidentId = NewType("IncidentId", int)
 
 DEFAULT_ACK_TIMEOUT = timedelta(minutes=15)
+FIRST_LEVEL = 1  # levels count from 1 (see `Step`)
 
 
 class Health(StrEnum):
@@ -40,11 +41,6 @@ class Health(StrEnum):
 class IncidentState(StrEnum):
     TRIGGERED = "triggered"
     ACKNOWLEDGED = "acknowledged"
-    RESOLVED = "resolved"
-
-
-class AlertStatus(StrEnum):
-    FIRING = "firing"
     RESOLVED = "resolved"
 
 
@@ -113,14 +109,18 @@ class EscalationPolicy:
     levels: tuple[Level, ...]
     repeat: int = 0
 
+    def level(self, number: int) -> Level:
+        """The level numbered `number`, counting from 1 (see `Step`)."""
+        return self.levels[number - 1]
+
     def __post_init__(self) -> None:
         if not self.levels:
             raise InvalidPolicy(f"policy {self.id!r} has no level: it would never page anyone")
-        for index, level in enumerate(self.levels):
+        for number, level in enumerate(self.levels, start=FIRST_LEVEL):
             if not level.targets:
-                raise InvalidPolicy(f"policy {self.id!r} level {index + 1} has no target")
+                raise InvalidPolicy(f"policy {self.id!r} level {number} has no target")
             if level.ack_timeout <= timedelta(0):
-                raise InvalidPolicy(f"policy {self.id!r} level {index + 1} has a non-positive ack timeout")
+                raise InvalidPolicy(f"policy {self.id!r} level {number} has a non-positive ack timeout")
         if self.repeat < 0:
             raise InvalidPolicy(f"policy {self.id!r} has a negative repeat count")
 
@@ -158,61 +158,13 @@ class Catalog:
 
 
 @dataclass(frozen=True)
-class Alert:
-    """One alert as a monitor reported it, already validated."""
-
-    summary: str
-    status: AlertStatus = AlertStatus.FIRING
-    dedup_key: str | None = None
-    severity: str | None = None
-    source: str = "generic"
-    details: Mapping[str, object] = field(default_factory=dict)
-    # The monitor's own times for the episode (Alertmanager's startsAt and endsAt), when it says them.
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
-
-    def is_stale(self, latest: AlertEpisode | None, now: datetime) -> bool:
-        """Is this a monitor's late retry of an episode already over? Firing, it started no later than the
-        latest episode ended, and came within LATE_RETRY_WINDOW of that resolution; resolved, it ended
-        before the latest one started, or no later than it ended. Without the times, it is not stale."""
-        if latest is None or self.dedup_key is None:
-            return False
-        if self.status is AlertStatus.FIRING:
-            if latest.firing or latest.resolved_at is None or now - latest.resolved_at > LATE_RETRY_WINDOW:
-                return False
-            return _at_or_before(self.starts_at, latest.ends_at)
-        if latest.firing:
-            return _at_or_before(self.ends_at, latest.starts_at, strictly=True)
-        return _at_or_before(self.ends_at, latest.ends_at)
-
-
-@dataclass(frozen=True)
-class AlertEpisode:
-    """The latest episode of an alert (by dedup key) on a service: firing, or resolved and when."""
-
-    incident_id: IncidentId
-    firing: bool
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
-    resolved_at: datetime | None = None  # when the pager learned it ended
-
-
-# A firing alert as old as an episode already resolved is dropped only this soon after the resolution:
-# monitors retry a notification within minutes (Alertmanager until its next group_interval, 5m by
-# default). Later, the same start is a real new firing (Prometheus sending an alert again with its old
-# start after the link to Alertmanager was down longer than the alert's endsAt): it must page.
-LATE_RETRY_WINDOW = timedelta(minutes=5)
-
-
-def _at_or_before(first: datetime | None, second: datetime | None, strictly: bool = False) -> bool:
-    if first is None or second is None:
-        return False
-    return first < second if strictly else first <= second
-
-
-@dataclass(frozen=True)
 class Step:
-    """A position in the escalation: which level of which round."""
+    """A position in the escalation: which level of which round.
+
+    Levels count from 1, as people say them: level 1 is the policy's first level. Rounds count from 0, the
+    first pass through the policy being round 0; people are shown round N as "round N+1", and round 0 not
+    at all. Every level in the domain (incidents, steps, messages, events) counts this way.
+    """
 
     level: int
     round: int
@@ -231,7 +183,7 @@ class Incident:
     summary: str
     opened_at: datetime
     state: IncidentState = IncidentState.TRIGGERED
-    level: int = 0
+    level: int = FIRST_LEVEL
     round: int = 0
     ack_deadline: datetime | None = None
     acknowledged_by: PersonId | None = None
@@ -255,7 +207,7 @@ class Incident:
         self.record(
             LevelPaged(
                 at=now,
-                level=step.level + 1,
+                level=step.level,
                 round=step.round,
                 targets=tuple(str(t) for t in level.targets),
                 ack_deadline=self.ack_deadline,
@@ -271,10 +223,10 @@ class Incident:
         """
         if not self.is_due(fired, now):
             return None
-        if fired.level + 1 < len(policy.levels):
+        if fired.level < len(policy.levels):
             return Step(fired.level + 1, fired.round)
         if fired.round < policy.repeat:
-            return Step(0, fired.round + 1)
+            return Step(FIRST_LEVEL, fired.round + 1)
         self.give_up(now)
         return None
 
@@ -282,7 +234,7 @@ class Incident:
         """Stop escalating, saying so on the timeline: an unacknowledged incident never goes quiet."""
         self.ack_deadline = None
         self.exhausted = True
-        self.record(EscalationExhausted(at=now, level=self.level + 1, round=self.round, reason=reason))
+        self.record(EscalationExhausted(at=now, level=self.level, round=self.round, reason=reason))
 
     def awaits(self, step: Step) -> bool:
         """Is the incident waiting for an acknowledgement of exactly this step?"""

@@ -8,29 +8,15 @@ from datetime import datetime
 from enum import StrEnum
 
 from domain import events
+from domain.alerts import Alert, AlertStatus
+from domain.delivery_ports import Doorbell
+from domain.engine import Engine
 from domain.escalation import Aftermath, Escalator, locked
 from domain.group_work import GroupWork
-from domain.model import (
-    Alert,
-    AlertStatus,
-    Catalog,
-    Incident,
-    IncidentId,
-    PersonId,
-    ServiceState,
-    Step,
-)
+from domain.model import FIRST_LEVEL, Catalog, Incident, IncidentId, PersonId, ServiceState, Step
+from domain.observing_ports import IncidentObserver, NoMetrics, PagerMetrics
 from domain.paging import page_level, received
-from domain.ports import (
-    AckTimer,
-    Clock,
-    Doorbell,
-    IncidentObserver,
-    NoMetrics,
-    PagerMetrics,
-    UnitOfWork,
-    UnitOfWorkFactory,
-)
+from domain.ports import Clock, UnitOfWork, UnitOfWorkFactory, WakeUps
 
 
 class AlertResult(StrEnum):
@@ -48,14 +34,16 @@ class AlertOutcome:
 
 
 class Pager:
-    """Every state change goes through one unit of work; the timer and outbox hear of it after commit."""
+    """Every state change goes through one unit of work; the wake-ups and outbox hear of it after commit.
+
+    `engine` runs every kind of deadline that fell due (see domain/engine.py); the leader drives it."""
 
     def __init__(
         self,
         catalog: Catalog,
         uow: UnitOfWorkFactory,
         clock: Clock,
-        timer: AckTimer,
+        wakeups: WakeUps,
         doorbell: Doorbell | None = None,
         observer: IncidentObserver | None = None,
         metrics: PagerMetrics | None = None,
@@ -63,8 +51,9 @@ class Pager:
         self.catalog = catalog
         self._uow = uow
         self._clock = clock
-        self._after = Aftermath(timer, doorbell, observer, metrics or NoMetrics())
+        self._after = Aftermath(wakeups, doorbell, observer, metrics or NoMetrics())
         self._escalator = Escalator(catalog, uow, clock, self._after)
+        self.engine = Engine([self._escalator], wakeups)
 
     def on_alert(self, service_id: str, alert: Alert) -> AlertOutcome:
         """A monitor reported an alert (firing or resolved) for a service."""
@@ -101,7 +90,6 @@ class Pager:
             if outcome.result is AlertResult.OPENED:
                 self._after.paged(incident)
             else:
-                self._after.timer.cancel(incident.id)
                 self._after.changed(incident)
         for (_, alerts), outcomes in zip(groups, results, strict=True):
             for alert, outcome in zip(alerts, outcomes, strict=True):
@@ -149,7 +137,6 @@ class Pager:
                 uow.outbox.cancel(incident.id)
                 uow.incidents.save(incident)
                 uow.commit()
-        self._after.timer.cancel(incident.id)
         if changed:
             self._after.acknowledged(incident, now)
         return AlertOutcome(incident.id, AlertResult.ACKNOWLEDGED)
@@ -163,10 +150,6 @@ class Pager:
         `Escalator.sweep_overdue`). Returns how many overdue incidents were found."""
         return self._escalator.sweep_overdue(batch)
 
-    def reschedule_all(self) -> int:
-        """Give the timer every pending deadline again (at start, the timer may have lost some)."""
-        return self._escalator.reschedule_all()
-
     def acknowledge(self, incident_id: IncidentId, by: str) -> Incident:
         """Someone took the incident: escalation stops. A second acknowledgement is a no-op."""
         person = self.catalog.person(by)
@@ -178,7 +161,6 @@ class Pager:
                 uow.outbox.cancel(incident.id)
                 uow.incidents.save(incident)
                 uow.commit()
-        self._after.timer.cancel(incident.id)
         if changed:
             self._after.acknowledged(incident, now)
         return incident
@@ -191,7 +173,6 @@ class Pager:
             incident, state = locked(uow, incident_id)
             self._close(uow, state, incident, by=person.id, reason="resolved by a person", now=now)
             uow.commit()
-        self._after.timer.cancel(incident.id)
         self._after.changed(incident)
         return incident
 
@@ -220,7 +201,7 @@ class Pager:
         incident.record(received(alert, now))
         uow.incidents.add(incident)
         uow.alerts.record(incident.id, alert, now)
-        page_level(uow, self.catalog, incident, self.catalog.policy_for(service), Step(0, 0), now)
+        page_level(uow, self.catalog, incident, self.catalog.policy_for(service), Step(FIRST_LEVEL, 0), now)
         uow.incidents.save(incident)
         state.open_incident = incident.id
         uow.services.save(state)

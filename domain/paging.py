@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain import events
-from domain.model import Alert, Catalog, EscalationPolicy, Incident, Step
-from domain.ports import OutboxMessage, UnitOfWork
+from domain.alerts import Alert
+from domain.delivery_ports import OutboxMessage
+from domain.model import Catalog, EscalationPolicy, Incident, Step
+from domain.ports import UnitOfWork
 from domain.targets import resolve_targets
 
 
@@ -14,7 +16,7 @@ def page_level(
     uow: UnitOfWork, catalog: Catalog, incident: Incident, policy: EscalationPolicy, step: Step, now: datetime
 ) -> None:
     """Page `step`'s level of `policy`: record it on the incident and queue one message per address."""
-    level = policy.levels[step.level]
+    level = policy.level(step.level)
     incident.page(step, level, now)
     resolved = resolve_targets(level.targets, catalog, now)
     for target, reason in resolved.unreachable:
@@ -25,7 +27,7 @@ def page_level(
                 incident_id=incident.id,
                 service_id=incident.service_id,
                 summary=incident.summary,
-                level=step.level + 1,
+                level=step.level,
                 round=step.round,
                 channel=contact.channel,
                 address=contact.address,

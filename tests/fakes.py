@@ -10,21 +10,12 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Self
 
-from domain.errors import NotificationFailed
+from domain.alerts import Alert, AlertEpisode
+from domain.delivery_ports import Batch, ClaimedMessage, OutboxMessage, Page
+from domain.engine import Engine
+from domain.errors import SendFailed
 from domain.events import Event
-from domain.model import (
-    Alert,
-    AlertEpisode,
-    Channel,
-    Incident,
-    IncidentId,
-    IncidentState,
-    ServiceId,
-    ServiceState,
-    Step,
-)
-from domain.pager import Pager
-from domain.ports import Batch, ClaimedMessage, OutboxMessage, Page
+from domain.model import Channel, Incident, IncidentId, IncidentState, ServiceId, ServiceState, Step
 
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
@@ -40,33 +31,32 @@ class FakeClock:
         self.current += delta
 
 
-class FakeAckTimer:
-    """Remembers one wake-up per incident; `fire_due` delivers those that are due, like a scheduler."""
+class FakeWakeUps:
+    """The WakeUps port as production keeps it, on a fake clock: each moment asked for is stored, and
+    `fire_due` wakes the engine, once, when some stored moment has come (as the scheduler's job does)."""
 
     def __init__(self, clock: FakeClock) -> None:
         self.clock = clock
-        self.scheduled: dict[IncidentId, tuple[Step, datetime]] = {}
-        self.pager: Pager | None = None
+        self.moments: set[datetime] = set()
+        self.engine: Engine | None = None
 
-    def schedule(self, incident_id: IncidentId, step: Step, at: datetime) -> None:
-        self.scheduled[incident_id] = (step, at)
-
-    def cancel(self, incident_id: IncidentId) -> None:
-        self.scheduled.pop(incident_id, None)
+    def at(self, when: datetime) -> None:
+        self.moments.add(when)
 
     def fire_due(self) -> int:
-        assert self.pager is not None
-        due = [(i, s) for i, (s, at) in self.scheduled.items() if at <= self.clock.now()]
-        for incident_id, step in due:
-            del self.scheduled[incident_id]
-            self.pager.on_ack_timeout(incident_id, step)
+        """Run the engine if a wake-up is due; returns how many wake-ups that was."""
+        assert self.engine is not None, "give the fake its engine: wakeups.engine = pager.engine"
+        due = {m for m in self.moments if m <= self.clock.now()}
+        self.moments -= due
+        if due:
+            self.engine.run_due()
         return len(due)
 
 
 class RecordingNotifier:
     def __init__(self) -> None:
         self.sent: list[Page] = []
-        self.failures: list[NotificationFailed] = []
+        self.failures: list[SendFailed] = []
 
     def send(self, page: Page) -> None:
         if self.failures:

@@ -28,7 +28,8 @@ from sqlalchemy import (
 )
 
 from adapters.db.tables import UtcDateTime, alerts, incidents
-from domain.model import Alert, AlertEpisode, IncidentId, ServiceId
+from domain.alerts import Alert, AlertEpisode
+from domain.model import IncidentId, ServiceId
 
 Times = list[tuple[datetime, datetime | None]]  # when each alert was recorded, and its episode's start
 

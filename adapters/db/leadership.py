@@ -7,14 +7,16 @@ all the same, and take over when the leader goes away.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any, Protocol
 
 import psycopg
 import structlog
 from sqlalchemy import Engine, text
+
+from adapters.worker import Worker
 
 # Any constant will do, as long as every replica uses the same one and nothing else in the
 # database takes it (the migration lock is 0x7061676572).
@@ -37,17 +39,19 @@ _HELD_BY_ANYONE = text(_LOCK_ROW.format(key=":key") + ")")
 # The lock lives as long as its connection, so a dead peer must be noticed on both ends: the
 # leader gives up its connection within ~5 s of the network failing (tcp_user_timeout), well
 # before the server drops the session and frees the lock (~11 s without traffic, keepalives).
-_CONNECTION_OPTIONS: dict[str, Any] = {
-    "autocommit": True,
-    "connect_timeout": 5,
-    "application_name": "pager-leader-election",
-    "keepalives": 1,
-    "keepalives_idle": 5,
-    "keepalives_interval": 2,
-    "keepalives_count": 2,
-    "tcp_user_timeout": 5000,
-    "options": "-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3",
-}
+_CONNECTION_OPTIONS: Mapping[str, Any] = MappingProxyType(
+    {
+        "autocommit": True,
+        "connect_timeout": 5,
+        "application_name": "pager-leader-election",
+        "keepalives": 1,
+        "keepalives_idle": 5,
+        "keepalives_interval": 2,
+        "keepalives_count": 2,
+        "tcp_user_timeout": 5000,
+        "options": "-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3",
+    }
+)
 
 
 class Leadership(Protocol):
@@ -55,7 +59,8 @@ class Leadership(Protocol):
 
     def start(self, on_elected: Callback, on_deposed: Callback) -> None:
         """Begin taking part. `on_elected` runs when this process becomes leader, `on_deposed` as soon
-        as it stops being leader (lost its lock, or `stop`); both run on the elector's own thread."""
+        as it stops being leader (lost its lock, or `stop`); both run on the elector's own thread, but
+        `on_deposed` on the caller's thread when `stop` steps down."""
         ...
 
     def stop(self) -> None:
@@ -112,18 +117,19 @@ class PostgresLeaderElector:
         self._leading = False
         self._on_elected: Callback = _nothing
         self._on_deposed: Callback = _nothing
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._stopping = False
+        self._worker = Worker("leader-election", self._round, restart_after=interval)
 
     def start(self, on_elected: Callback, on_deposed: Callback) -> None:
         self._on_elected, self._on_deposed = on_elected, on_deposed
-        self._thread = threading.Thread(target=self._run, name="leader-election", daemon=True)
-        self._thread.start()
+        self._worker.start()
 
     def stop(self) -> None:
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(self._interval + 10)
+        self._stopping = True
+        if self._worker.stop(self._interval + 10):
+            self._lose("shutting down")
+        else:  # a round stuck on the database steps down itself once it ends
+            _log.warning("leader election did not stop in time")
 
     @property
     def is_leader(self) -> bool:
@@ -133,16 +139,16 @@ class PostgresLeaderElector:
         with self._engine.connect() as conn:
             return bool(conn.execute(_HELD_BY_ANYONE, self._key).scalar_one())
 
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                self._tick()
-            except Exception as exc:  # the database away, or a callback failing: stand by, try again
-                if not isinstance(exc, psycopg.Error):
-                    _log.exception("leader election round failed")
-                self._lose(f"{type(exc).__name__}: {str(exc).strip()}")
-            self._stopping.wait(self._interval)
-        self._lose("shutting down")
+    def _round(self) -> float:
+        try:
+            self._tick()
+        except Exception as exc:  # the database away, or a callback failing: stand by, try again
+            if not isinstance(exc, psycopg.Error):
+                _log.exception("leader election round failed")
+            self._lose(f"{type(exc).__name__}: {str(exc).strip()}")
+        if self._stopping:  # here too, in case `stop` stops waiting for this round
+            self._lose("shutting down")
+        return self._interval
 
     def _tick(self) -> None:
         if self._conn is None:
@@ -166,7 +172,7 @@ class PostgresLeaderElector:
         """Stop leading first, then drop the connection: closing it frees the lock for a standby."""
         if self._leading:
             self._leading = False
-            log = _log.info if self._stopping.is_set() else _log.warning
+            log = _log.info if self._stopping else _log.warning
             log("no longer leading", reason=reason)
             self._on_deposed()
         self._held_since = None

@@ -11,8 +11,8 @@ from sqlalchemy import ColumnElement, Connection, Row, and_, func, or_, select, 
 
 from adapters.db.repositories import insert_ignoring_duplicates
 from adapters.db.tables import outbox
+from domain.delivery_ports import Batch, ClaimedMessage, OutboxMessage
 from domain.model import Channel, IncidentId, ServiceId
-from domain.ports import Batch, ClaimedMessage, OutboxMessage
 
 UNIQUE_KEY = ("incident_id", "level", "round", "channel", "address")
 # The namespace of the per-address advisory locks claimers take on PostgreSQL.

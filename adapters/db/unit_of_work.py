@@ -8,13 +8,11 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 
 from adapters.db.alert_repository import SqlAlertRepository
+from adapters.db.incident_repository import SqlIncidentRepository
 from adapters.db.outbox import SqlOutbox
-from adapters.db.repositories import (
-    SqlIncidentRepository,
-    SqlServiceStateRepository,
-    SqlTimeline,
-)
-from domain.ports import AlertRepository, IncidentRepository, Outbox, ServiceStateRepository, Timeline
+from adapters.db.repositories import SqlServiceStateRepository, SqlTimeline
+from domain.delivery_ports import Outbox
+from domain.ports import AlertRepository, IncidentRepository, ServiceStateRepository, Timeline
 
 
 class SqlAlchemyUnitOfWork:

@@ -9,7 +9,8 @@ from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.errors import ApiError, field_errors
-from domain.model import Alert, AlertStatus, ServiceId
+from domain.alerts import Alert, AlertStatus
+from domain.model import ServiceId
 
 MAX_SUMMARY = 1024
 MAX_SEVERITY = 100

@@ -14,7 +14,8 @@ from bot.errors import ApiError, field_errors
 from bot.integrations.openapi import request_body
 from bot.rate_limit import check_rate
 from bot.webhooks import find_service, parse_json, read_body
-from domain.model import Alert, AlertStatus, ServiceId
+from domain.alerts import Alert, AlertStatus
+from domain.model import ServiceId
 
 SOURCE = "pagerduty"
 # Who acknowledged, on the timeline: the monitor, not a person of the config.

@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from adapters.slack_card import Action
+from adapters.slack_card_blocks import Action
 from bot.slack.context import SlackContext
 from bot.slack.home import publish_home
 from domain.model import IncidentId

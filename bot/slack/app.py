@@ -11,7 +11,7 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
-from adapters.slack_card import CardItem, escaped, state_line
+from adapters.slack_card_blocks import CardItem, escaped, state_line
 from bot.slack import actions, commands, home
 from bot.slack.context import NotLinked, SlackContext
 from domain.errors import IncidentAlreadyResolved, PagerError

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from adapters.slack_card import (
+from adapters.slack_card_blocks import (
     MESSAGE_BLOCKS,
     NAME_TEXT,
     SECTION_TEXT,

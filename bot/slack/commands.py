@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from adapters.slack_card import MESSAGE_BLOCKS, NAME_TEXT, display_name, escaped
+from adapters.slack_card_blocks import MESSAGE_BLOCKS, NAME_TEXT, display_name, escaped
 from bot.slack.blocks import HELP, incidents_blocks, oncall_line, status_blocks, text_block, text_sections
 from bot.slack.context import SlackContext
 from domain.model import IncidentId

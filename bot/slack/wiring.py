@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from slack_bolt import App
@@ -10,12 +11,13 @@ from sqlalchemy import Engine
 
 from adapters.db.slack_store import SqlSlackStore
 from adapters.slack_api import SlackWebApi
-from adapters.slack_cards import SlackCardRelay, SlackCardUpdater
+from adapters.slack_card_updates import SlackCardRelay, SlackCardUpdater
 from adapters.slack_chat import SlackChatNotifier
 from bot.settings import Settings
 from bot.slack.app import create_bolt_app
 from bot.slack.context import SlackContext
 from bot.slack.http import SlackSignature
+from bot.slack.socket_mode import SlackSocketMode
 from domain.model import Catalog, ServiceId
 from domain.pager import Pager
 from domain.ports import Clock, UnitOfWorkFactory
@@ -24,7 +26,8 @@ from domain.queries import Queries
 
 @dataclass
 class SlackParts:
-    """The Slack adapters; `bolt_app` and `signature` exist once a signing secret is set."""
+    """The Slack adapters. `bolt_app` exists once a signing secret or an app token is set; with the app
+    token, requests arrive over `socket` (Socket Mode), otherwise over HTTP, checked with `signature`."""
 
     api: SlackWebApi
     store: SqlSlackStore
@@ -33,6 +36,7 @@ class SlackParts:
     relay: SlackCardRelay
     bolt_app: App | None = None
     signature: SlackSignature | None = None
+    socket: SlackSocketMode | None = None
 
 
 def wire_slack(
@@ -58,17 +62,30 @@ def wire_slack(
 
 
 def attach_bolt_app(
-    parts: SlackParts, settings: Settings, pager: Pager, queries: Queries, clock: Clock
+    parts: SlackParts,
+    settings: Settings,
+    pager: Pager,
+    queries: Queries,
+    clock: Clock,
+    on_reconnect: Callable[[], None] = lambda: None,
 ) -> None:
-    """Give the Slack side its Bolt app, which drives `pager`; left out while no signing secret is set."""
-    if not settings.slack_signing_secret or not settings.slack_bot_token:
+    """Give the Slack side its Bolt app, which drives `pager`; left out while neither a signing secret nor
+    an app token is set. The app token (Socket Mode) wins: then nothing arrives over HTTP."""
+    if not settings.slack_bot_token or not (settings.slack_signing_secret or settings.slack_app_token):
         return
     ctx = SlackContext(pager, queries, pager.catalog, clock)
-    parts.signature = SlackSignature(settings.slack_signing_secret)
     parts.bolt_app = create_bolt_app(
         ctx,
         token=settings.slack_bot_token,
-        signing_secret=settings.slack_signing_secret,
+        # Bolt checks no signature on what comes over the socket: there a signing secret may be unset.
+        signing_secret=settings.slack_signing_secret or "",
         # Bolt gets its bot token from `authorize`; a client of its own without one keeps it from warning.
         client=WebClient(base_url=settings.slack_api_url, timeout=10),
     )
+    if settings.slack_app_token:
+        connections = WebClient(base_url=settings.slack_api_url, timeout=10)  # apps.connections.open
+        parts.socket = SlackSocketMode(
+            parts.bolt_app, settings.slack_app_token, connections, on_reconnect=on_reconnect
+        )
+    elif settings.slack_signing_secret:
+        parts.signature = SlackSignature(settings.slack_signing_secret)

@@ -1,4 +1,4 @@
-"""The real HTTP app over a real database, with a fake clock, timer and senders so tests drive time."""
+"""The real HTTP app over a real database, with a fake clock, wake-ups and senders so tests drive time."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from bot.config import parse_config
 from bot.http import create_app
 from bot.settings import Settings
 from domain.model import Channel
-from tests.fakes import FakeAckTimer, FakeClock, RecordingNotifier
+from tests.fakes import FakeClock, FakeWakeUps, RecordingNotifier
 
 API_TOKEN = "test-api-token"
 PAYMENTS_KEY = "payments-key-0123456789"
@@ -42,7 +42,7 @@ class Harness:
     client: TestClient
     runtime: Runtime
     clock: FakeClock
-    timer: FakeAckTimer
+    wakeups: FakeWakeUps
     notifiers: dict[Channel, RecordingNotifier]
 
     def alert(self, body: object, key: str = PAYMENTS_KEY) -> object:
@@ -55,7 +55,7 @@ class Harness:
     def advance(self, delta: timedelta) -> None:
         """Let time pass: due timeouts fire, then the outbox is dispatched after a bundle window."""
         self.clock.advance(delta)
-        self.timer.fire_due()
+        self.wakeups.fire_due()
         self.clock.advance(self.runtime.dispatcher.policy.bundle_window)
         self.runtime.dispatcher.dispatch_due()
 
@@ -72,13 +72,13 @@ def make_harness(
 ) -> Iterator[Harness]:
     settings = Settings(database_url=database_url, config_path=tmp_path / "unused.yaml", api_token=api_token)
     clock = FakeClock()
-    timer = FakeAckTimer(clock)
+    wakeups = FakeWakeUps(clock)
     notifiers = {c: RecordingNotifier() for c in Channel}
     config = parse_config(CONFIG + extra_config, "test.yaml", {})
-    runtime = bootstrap(settings, config=config, clock=clock, timer=timer, notifiers=notifiers)
-    timer.pager = runtime.pager
+    runtime = bootstrap(settings, config=config, clock=clock, wakeups=wakeups, notifiers=notifiers)
+    wakeups.engine = runtime.pager.engine
     with TestClient(create_app(runtime, manage_runtime=False)) as client:
-        yield Harness(client, runtime, clock, timer, notifiers)
+        yield Harness(client, runtime, clock, wakeups, notifiers)
     runtime.intake.stop()  # its workers start with the first alert; the runtime is not started here
     runtime.engine.dispose()
 

@@ -31,7 +31,7 @@ from bot.slack.http import SlackSignature
 from bot.twilio_webhooks import parse_form
 from domain.model import Channel, ServiceId
 from tests.e2e.conftest import API_TOKEN
-from tests.fakes import FakeAckTimer, FakeClock, RecordingNotifier
+from tests.fakes import FakeClock, FakeWakeUps, RecordingNotifier
 from tests.slack_fake import running_fake_slack, sign
 
 PAYMENTS_KEY = "payments-key-0123456789"
@@ -151,10 +151,10 @@ def running_fuzz_app(database_url: str, tmp_path: Path) -> Iterator[FuzzApp]:
         config = parse_config(CONFIG, "fuzz.yaml", {})
         config = replace(config, grafana_secrets={ServiceId("payments"): GRAFANA_SECRET})
         clock = FakeClock()
-        timer = FakeAckTimer(clock)
+        wakeups = FakeWakeUps(clock)
         notifiers = {channel: RecordingNotifier() for channel in Channel}
-        runtime = bootstrap(settings, config=config, clock=clock, timer=timer, notifiers=notifiers)
-        timer.pager = runtime.pager
+        runtime = bootstrap(settings, config=config, clock=clock, wakeups=wakeups, notifiers=notifiers)
+        wakeups.engine = runtime.pager.engine
         client = stack.enter_context(TestClient(create_app(runtime, manage_runtime=False)))
         stack.callback(runtime.engine.dispose)
         yield FuzzApp(client, runtime, clock)

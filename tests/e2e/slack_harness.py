@@ -19,7 +19,7 @@ from bot.config import parse_config
 from bot.http import create_app
 from bot.settings import Settings
 from domain.model import Channel, IncidentId
-from tests.fakes import FakeAckTimer, FakeClock, RecordingNotifier
+from tests.fakes import FakeClock, FakeWakeUps, RecordingNotifier
 from tests.slack_fake import FakeSlack, sign
 
 SIGNING_SECRET = "slack-signing-secret-for-tests"
@@ -54,7 +54,7 @@ class SlackHarness:
     client: TestClient
     runtime: Runtime
     clock: FakeClock
-    timer: FakeAckTimer
+    wakeups: FakeWakeUps
     slack: FakeSlack
     email: RecordingNotifier
     slept: list[float] = field(default_factory=list)
@@ -80,7 +80,7 @@ class SlackHarness:
 
     def advance(self, delta: timedelta) -> None:
         self.clock.advance(delta)
-        self.timer.fire_due()
+        self.wakeups.fire_due()
         self.deliver()
 
     def post(self, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> httpx2.Response:
@@ -160,12 +160,12 @@ def make_slack_harness(
         slack_api_url=slack.api_url,
     )
     clock = FakeClock()
-    timer = FakeAckTimer(clock)
+    wakeups = FakeWakeUps(clock)
     email = RecordingNotifier()
     notifiers = {Channel.EMAIL: email, Channel.SMS: RecordingNotifier()}
     parsed = parse_config(config, "test.yaml", {})
-    runtime = bootstrap(settings, config=parsed, clock=clock, timer=timer, notifiers=notifiers)
-    timer.pager = runtime.pager
+    runtime = bootstrap(settings, config=parsed, clock=clock, wakeups=wakeups, notifiers=notifiers)
+    wakeups.engine = runtime.pager.engine
     slept: list[float] = []
     if runtime.slack is not None:
         # Pacing has its own test; here it would only slow the suite down. Slack's rate limit still
@@ -180,5 +180,5 @@ def make_slack_harness(
 
         runtime.slack.api.sleep = wait
     with TestClient(create_app(runtime, manage_runtime=False)) as client:
-        yield SlackHarness(client, runtime, clock, timer, slack, email, slept)
+        yield SlackHarness(client, runtime, clock, wakeups, slack, email, slept)
     runtime.engine.dispose()

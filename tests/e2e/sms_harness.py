@@ -18,12 +18,12 @@ from bot.bootstrap import Runtime, bootstrap
 from bot.config import parse_config
 from bot.http import create_app
 from bot.settings import Settings
+from domain.delivery_ports import Notifier
 from domain.model import Channel
-from domain.ports import Notifier
 from tests.e2e.conftest import API_TOKEN
 from tests.fake_smtp import FakeSmtp, running_fake_smtp
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, running_fake_twilio
-from tests.fakes import FakeAckTimer, FakeClock, RecordingNotifier
+from tests.fakes import FakeClock, FakeWakeUps, RecordingNotifier
 
 PUBLIC_URL = "https://pager.example.com"
 ALICE = "+33612345678"
@@ -59,7 +59,7 @@ class SmsHarness:
     client: TestClient
     runtime: Runtime
     clock: FakeClock
-    timer: FakeAckTimer
+    wakeups: FakeWakeUps
     twilio: FakeTwilio
     smtp: FakeSmtp
     message_count: int = 0
@@ -70,7 +70,7 @@ class SmsHarness:
 
     def advance(self, delta: timedelta = timedelta(0)) -> None:
         self.clock.advance(delta)
-        self.timer.fire_due()
+        self.wakeups.fire_due()
         self.clock.advance(self.runtime.dispatcher.policy.bundle_window)
         self.runtime.dispatcher.dispatch_due()
 
@@ -112,10 +112,10 @@ def make_sms_harness(database_url: str, tmp_path: Path) -> Iterator[SmsHarness]:
             Channel.SLACK: RecordingNotifier(),
         }  # fmt: skip
         clock = FakeClock()
-        timer = FakeAckTimer(clock)
+        wakeups = FakeWakeUps(clock)
         config = parse_config(CONFIG, "sms.yaml", {})
-        runtime = bootstrap(settings, config=config, clock=clock, timer=timer, notifiers=notifiers)
-        timer.pager = runtime.pager
+        runtime = bootstrap(settings, config=config, clock=clock, wakeups=wakeups, notifiers=notifiers)
+        wakeups.engine = runtime.pager.engine
         with TestClient(create_app(runtime, manage_runtime=False)) as client:
-            yield SmsHarness(client, runtime, clock, timer, twilio, smtp)
+            yield SmsHarness(client, runtime, clock, wakeups, twilio, smtp)
         runtime.engine.dispose()

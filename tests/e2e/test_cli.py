@@ -60,15 +60,15 @@ def open_incidents(*alerts: tuple[str, str]) -> None:
     from adapters.db import SqlAlchemyUnitOfWork, make_engine, upgrade
     from bot.config import load_config
     from bot.settings import Settings
-    from domain.model import Alert
+    from domain.alerts import Alert
     from domain.pager import Pager
-    from tests.fakes import FakeAckTimer, FakeClock
+    from tests.fakes import FakeClock, FakeWakeUps
 
     settings = Settings.from_env()
     engine = make_engine(settings.database_url)
     upgrade(engine)
     catalog = load_config(example_config_path()).catalog
-    pager = Pager(catalog, lambda: SqlAlchemyUnitOfWork(engine), SystemClock(), FakeAckTimer(FakeClock()))
+    pager = Pager(catalog, lambda: SqlAlchemyUnitOfWork(engine), SystemClock(), FakeWakeUps(FakeClock()))
     for service, summary in alerts:
         pager.on_alert(service, Alert(summary))
     engine.dispose()

@@ -16,7 +16,7 @@ from bot.settings import RateLimit, Settings
 from domain.model import Channel
 from domain.queries import OPEN_STATES
 from tests.e2e.conftest import CONFIG, PAYMENTS_KEY, SEARCH_KEY
-from tests.fakes import FakeAckTimer, FakeClock, RecordingNotifier
+from tests.fakes import FakeClock, FakeWakeUps, RecordingNotifier
 
 # A rate so slow the bucket does not refill during the test: the burst is all a service gets.
 BURST = 2
@@ -29,7 +29,7 @@ def app(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[TestClient, Runtime]]
     clock = FakeClock()
     notifiers = {c: RecordingNotifier() for c in Channel}
     config = parse_config(CONFIG, "test.yaml", {})
-    runtime = bootstrap(settings, config=config, clock=clock, timer=FakeAckTimer(clock), notifiers=notifiers)
+    runtime = bootstrap(settings, config=config, clock=clock, wakeups=FakeWakeUps(clock), notifiers=notifiers)
     with TestClient(create_app(runtime, manage_runtime=False)) as client:
         yield client, runtime
     runtime.engine.dispose()

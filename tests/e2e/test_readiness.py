@@ -15,16 +15,16 @@ from bot.config import parse_config
 from bot.http import create_app
 from bot.settings import Settings
 from tests.e2e.conftest import CONFIG
-from tests.fakes import FakeAckTimer, FakeClock
+from tests.fakes import FakeClock, FakeWakeUps
 
 READY = {"database": "ok", "migrations": "ok", "leader": "ok"}
 
 
-def runtime(database_url: str, tmp_path: Path, *, real_timer: bool = True, migrate: bool = True) -> Runtime:
+def runtime(database_url: str, tmp_path: Path, *, real_wakeups: bool = True, migrate: bool = True) -> Runtime:
     settings = Settings(database_url=database_url, config_path=tmp_path / "unused.yaml")
     config = parse_config(CONFIG, "test.yaml", {})
-    timer = None if real_timer else FakeAckTimer(FakeClock())
-    return bootstrap(settings, config=config, timer=timer, migrate=migrate)
+    wakeups = None if real_wakeups else FakeWakeUps(FakeClock())
+    return bootstrap(settings, config=config, wakeups=wakeups, migrate=migrate)
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def test_a_schema_behind_this_version_is_not_ready_and_says_how_to_fix_it(starte
 
 def test_an_unreachable_database_is_not_ready(tmp_path: Path) -> None:
     unreachable = f"sqlite:///{tmp_path}/no-such-directory/pager.db"
-    app = create_app(runtime(unreachable, tmp_path, real_timer=False, migrate=False), manage_runtime=False)
+    app = create_app(runtime(unreachable, tmp_path, real_wakeups=False, migrate=False), manage_runtime=False)
 
     with TestClient(app) as client:
         answer = client.get("/readyz")
@@ -67,7 +67,7 @@ def test_an_unreachable_database_is_not_ready(tmp_path: Path) -> None:
 @pytest.mark.postgres
 def test_no_replica_leading_is_not_ready(postgres_url: str, tmp_path: Path) -> None:
     """Built but not started: nobody holds the leader lock on this database."""
-    built = runtime(postgres_url, tmp_path, real_timer=False)
+    built = runtime(postgres_url, tmp_path, real_wakeups=False)
     with TestClient(create_app(built, manage_runtime=False)) as client:
         answer = client.get("/readyz")
     built.engine.dispose()

@@ -30,7 +30,7 @@ from domain.dispatch import Dispatcher
 from domain.model import Catalog
 from tests.fake_smtp import FakeSmtp, running_fake_smtp
 from tests.fake_twilio import ACCOUNT_SID, Answer, FakeTwilio, running_fake_twilio
-from tests.fakes import FakeAckTimer, FakeClock
+from tests.fakes import FakeClock, FakeWakeUps
 from tests.slack_fake import FakeSlack, sign
 
 SECRETS = {
@@ -69,7 +69,7 @@ class World:
     client: TestClient
     runtime: Runtime
     clock: FakeClock
-    timer: FakeAckTimer
+    wakeups: FakeWakeUps
     twilio: FakeTwilio
     smtp: FakeSmtp
     slack: FakeSlack
@@ -128,13 +128,13 @@ def world(postgres_url: str, tmp_path: Path, logs: Logs) -> Iterator[World]:
             configure_logging(settings.log_format)
         stack.callback(reset_logging)
         clock = FakeClock()
-        timer = FakeAckTimer(clock)
-        runtime = bootstrap(settings, clock=clock, timer=timer)
-        timer.pager = runtime.pager
+        wakeups = FakeWakeUps(clock)
+        runtime = bootstrap(settings, clock=clock, wakeups=wakeups)
+        wakeups.engine = runtime.pager.engine
         assert runtime.slack is not None
         runtime.slack.api.pace = 0
         with TestClient(create_app(runtime, manage_runtime=False)) as client:
-            yield World(client, runtime, clock, timer, twilio, smtp, slack)
+            yield World(client, runtime, clock, wakeups, twilio, smtp, slack)
         runtime.engine.dispose()
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.slack_card import Action
+from adapters.slack_card_blocks import Action
 from domain import events
 from domain.model import IncidentId
 from tests.e2e.slack_harness import (

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from adapters.slack_card import Action
+from adapters.slack_card_blocks import Action
 from tests.e2e.slack_harness import ALICE_SLACK, SlackHarness, make_slack_harness
 from tests.slack_fake import FakeSlack, running_fake_slack
 from tests.slack_limits import message_error, view_error

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import httpx2
 import pytest
 
-from adapters.slack_card import Action
+from adapters.slack_card_blocks import Action
 from tests.e2e.processes import Server, wait_for
 from tests.fake_smtp import FakeSmtp, running_fake_smtp
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, running_fake_twilio

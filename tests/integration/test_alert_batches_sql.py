@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, Table, func, select
@@ -11,10 +12,11 @@ from sqlalchemy.exc import DBAPIError
 
 from adapters.db import SqlAlchemyUnitOfWork, make_engine, upgrade
 from adapters.db.tables import alerts, incidents, outbox
+from domain.alerts import Alert, AlertStatus
 from domain.events import AlertReceived
-from domain.model import Alert, AlertStatus, IncidentId
+from domain.model import IncidentId
 from domain.pager import AlertResult, Pager
-from tests.fakes import FakeAckTimer, FakeClock
+from tests.fakes import FakeClock, FakeWakeUps
 from tests.unit.conftest import make_catalog
 
 
@@ -26,10 +28,15 @@ def engine(postgres_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def make_pager(engine: Engine) -> tuple[Pager, FakeAckTimer]:
+def make_pager(engine: Engine) -> tuple[Pager, FakeWakeUps]:
     clock = FakeClock()
-    timer = FakeAckTimer(clock)
-    return Pager(make_catalog(), lambda: SqlAlchemyUnitOfWork(engine), clock, timer), timer
+    wakeups = FakeWakeUps(clock)
+    return Pager(make_catalog(), lambda: SqlAlchemyUnitOfWork(engine), clock, wakeups), wakeups
+
+
+def first_deadline(wakeups: FakeWakeUps) -> datetime:
+    """When level 1 of an incident opened now stops waiting for an ack."""
+    return wakeups.clock.now() + timedelta(minutes=15)
 
 
 def count(engine: Engine, table: Table) -> int:
@@ -39,7 +46,7 @@ def count(engine: Engine, table: Table) -> int:
 
 @pytest.mark.postgres
 def test_a_batch_whose_last_alert_the_database_refuses_stores_nothing(engine: Engine) -> None:
-    pager, timer = make_pager(engine)
+    pager, wakeups = make_pager(engine)
     # PostgreSQL refuses a dedup key longer than its column; the first alert was applied by then.
     batch = [Alert("disk full", dedup_key="disk"), Alert("cpu hot", dedup_key="k" * 600)]
 
@@ -47,12 +54,12 @@ def test_a_batch_whose_last_alert_the_database_refuses_stores_nothing(engine: En
         pager.on_alerts("payments", batch)
 
     assert (count(engine, incidents), count(engine, alerts), count(engine, outbox)) == (0, 0, 0)
-    assert timer.scheduled == {}
+    assert wakeups.moments == set()
 
 
 @pytest.mark.postgres
 def test_a_batch_of_two_firing_alerts_stores_one_incident_with_both(engine: Engine) -> None:
-    pager, timer = make_pager(engine)
+    pager, wakeups = make_pager(engine)
 
     outcomes = pager.on_alerts(
         "payments", [Alert("disk full", dedup_key="disk"), Alert("cpu", dedup_key="cpu")]
@@ -60,7 +67,7 @@ def test_a_batch_of_two_firing_alerts_stores_one_incident_with_both(engine: Engi
 
     assert [o.result for o in outcomes] == [AlertResult.OPENED, AlertResult.APPENDED]
     assert (count(engine, incidents), count(engine, alerts)) == (1, 2)
-    assert list(timer.scheduled) == [outcomes[0].incident_id]
+    assert wakeups.moments == {first_deadline(wakeups)}
 
 
 def received_keys(engine: Engine, incident_id: int) -> list[str]:
@@ -71,7 +78,7 @@ def received_keys(engine: Engine, incident_id: int) -> list[str]:
 
 @pytest.mark.postgres
 def test_groups_of_several_requests_commit_together_each_with_its_own_outcome(engine: Engine) -> None:
-    pager, timer = make_pager(engine)
+    pager, wakeups = make_pager(engine)
 
     outcomes = pager.on_alert_groups(
         [
@@ -91,7 +98,7 @@ def test_groups_of_several_requests_commit_together_each_with_its_own_outcome(en
         [(3, "opened")],
     ]
     assert received_keys(engine, 1) == ["disk", "disk", "cpu", "-"]
-    assert sorted(timer.scheduled) == [2, 3]
+    assert wakeups.moments == {first_deadline(wakeups)}  # incidents 2 and 3 wait for an ack
 
 
 @pytest.mark.postgres

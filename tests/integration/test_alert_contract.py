@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from domain.model import Alert, AlertEpisode, Incident, IncidentId, ServiceId
+from domain.alerts import Alert, AlertEpisode
+from domain.model import Incident, IncidentId, ServiceId
 from domain.ports import UnitOfWork
 from tests.fakes import T0
 

@@ -1,5 +1,5 @@
-"""The APScheduler timer on a real database: wake-ups run the escalation engine at their deadline, are
-shared within the resolution, survive a restart, and run only on the leader among replicas."""
+"""APScheduler wake-ups on a real database: they run the engine at their moment, are shared within the
+resolution, survive a restart, and run only on the leader among replicas."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from adapters.apscheduler_timer import ApschedulerAckTimer, SharedJobStore
+from adapters.apscheduler_wakeups import ApschedulerWakeUps, SharedJobStore
+from adapters.clock import SystemClock
 from adapters.db import make_engine, upgrade
-from domain.model import IncidentId, Step
 
 HOUR = timedelta(hours=1)
 
@@ -46,64 +47,74 @@ def engine(migrated_engine: Engine) -> Engine:
     return migrated_engine
 
 
-def started(engine: Engine, escalation: EngineSpy, sweep_interval: timedelta = HOUR) -> ApschedulerAckTimer:
-    timer = ApschedulerAckTimer(engine, sweep_interval=sweep_interval)
-    timer.start(escalation)
-    return timer
+def started(engine: Engine, escalation: EngineSpy, sweep_interval: timedelta = HOUR) -> ApschedulerWakeUps:
+    wakeups = ApschedulerWakeUps(engine, SystemClock(), sweep_interval=sweep_interval)
+    wakeups.start(escalation)
+    return wakeups
 
 
-def settled(timer: ApschedulerAckTimer) -> None:
+def settled(wakeups: ApschedulerWakeUps) -> None:
     """Wait until the fired wake-ups are gone from the store: APScheduler removes a one-off job
-    after handing it to a thread, and stopping it in between kills its thread."""
+    after handing it to a thread, and stopping it in between kills its thread. A wake-up asked for is
+    stored by a worker of its own, a moment later."""
+    time.sleep(0.05)
     deadline = time.monotonic() + 10
-    while timer.pending() and time.monotonic() < deadline:
+    while wakeups.pending() and time.monotonic() < deadline:
         time.sleep(0.01)
+
+
+def stored(wakeups: ApschedulerWakeUps, count: int) -> list[datetime]:
+    """The stored wake-ups, once `count` of them are (a worker stores what `at` was asked, a moment later)."""
+    deadline = time.monotonic() + 10
+    while len(wakeups.pending()) < count and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return wakeups.pending()
 
 
 def soon(seconds: float = 0.3) -> datetime:
     return datetime.now(UTC) + timedelta(seconds=seconds)
 
 
-def woken_at_a_deadline(timer: ApschedulerAckTimer, escalation: EngineSpy) -> bool:
+def woken_at_a_deadline(wakeups: ApschedulerWakeUps, escalation: EngineSpy) -> bool:
     """After the engine's pass at start, store a wake-up a moment ahead: did the engine run at it?"""
     assert escalation.ran.wait(10)
     deadline = soon(0.5)
-    timer.schedule(IncidentId(7), Step(1, 2), deadline)
+    wakeups.at(deadline)
     woken = escalation.ran_after(deadline)
-    settled(timer)
+    settled(wakeups)
     return woken
 
 
 def test_a_wake_up_runs_the_engine_at_its_deadline_not_before(engine: Engine) -> None:
     escalation = EngineSpy()
-    timer = started(engine, escalation)  # the periodic pass runs at start, then not for an hour
+    wakeups = started(engine, escalation)  # the periodic pass runs at start, then not for an hour
     try:
-        woken = woken_at_a_deadline(timer, escalation)
+        woken = woken_at_a_deadline(wakeups, escalation)
     finally:
-        timer.shutdown()
+        wakeups.stop()
     assert woken
     assert len(escalation.runs) == 2
 
 
 def test_deadlines_within_the_resolution_share_one_stored_wake_up(engine: Engine) -> None:
-    timer = ApschedulerAckTimer(engine, sweep_interval=HOUR, resolution=timedelta(seconds=1))
+    wakeups = ApschedulerWakeUps(engine, SystemClock(), sweep_interval=HOUR, resolution=timedelta(seconds=1))
     base = datetime(2030, 1, 1, 12, 0, 0, tzinfo=UTC)
     try:
-        timer.start(EngineSpy())
-        timer.schedule(IncidentId(1), Step(0, 0), base + timedelta(milliseconds=100))
-        timer.schedule(IncidentId(2), Step(0, 0), base + timedelta(milliseconds=900))
-        timer.schedule(IncidentId(3), Step(0, 0), base + timedelta(milliseconds=1100))
-        stored = timer.pending()
+        wakeups.start(EngineSpy())
+        wakeups.at(base + timedelta(milliseconds=100))
+        wakeups.at(base + timedelta(milliseconds=900))
+        wakeups.at(base + timedelta(milliseconds=1100))
+        found = stored(wakeups, 2)
     finally:
-        timer.shutdown()
-    assert stored == [base + timedelta(seconds=1), base + timedelta(seconds=2)]
+        wakeups.stop()
+    assert found == [base + timedelta(seconds=1), base + timedelta(seconds=2)]
 
 
 def test_a_wake_up_due_while_no_scheduler_ran_fires_at_the_next_start(engine: Engine) -> None:
     first = started(engine, EngineSpy())
-    first.schedule(IncidentId(5), Step(0, 0), soon(2.0))
-    assert len(first.pending()) == 1
-    first.shutdown()  # down before the deadline
+    first.at(soon(2.0))
+    assert len(stored(first, 1)) == 1
+    first.stop()  # down before the deadline
     time.sleep(2.5)  # the deadline passes while nothing runs
 
     second = started(engine, EngineSpy())
@@ -111,17 +122,17 @@ def test_a_wake_up_due_while_no_scheduler_ran_fires_at_the_next_start(engine: En
         settled(second)
         left = second.pending()
     finally:
-        second.shutdown()
+        second.stop()
     assert left == []
 
 
 def test_the_engine_runs_at_start_and_every_sweep_interval(engine: Engine) -> None:
     escalation = EngineSpy()
-    timer = started(engine, escalation, sweep_interval=timedelta(milliseconds=200))
+    wakeups = started(engine, escalation, sweep_interval=timedelta(milliseconds=200))
     try:
         assert escalation.ran_after(datetime.now(UTC) + timedelta(milliseconds=500))
     finally:
-        timer.shutdown()
+        wakeups.stop()
     assert len(escalation.runs) >= 2
 
 
@@ -134,12 +145,12 @@ def test_the_engine_thread_survives_a_failed_pass(engine: Engine) -> None:
         if (failure := next(failures, None)) is not None:
             raise failure
 
-    timer = ApschedulerAckTimer(engine, sweep_interval=HOUR)
-    timer.start(flaky)  # its first pass, at start, fails
+    wakeups = ApschedulerWakeUps(engine, SystemClock(), sweep_interval=HOUR)
+    wakeups.start(flaky)  # its first pass, at start, fails
     try:
-        woken = woken_at_a_deadline(timer, escalation)
+        woken = woken_at_a_deadline(wakeups, escalation)
     finally:
-        timer.shutdown()
+        wakeups.stop()
     assert woken
 
 
@@ -177,47 +188,47 @@ def pg_engine(postgres_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def with_switch(engine: Engine, escalation: EngineSpy) -> tuple[ApschedulerAckTimer, Switch]:
+def with_switch(engine: Engine, escalation: EngineSpy) -> tuple[ApschedulerWakeUps, Switch]:
     switch = Switch()
-    timer = ApschedulerAckTimer(engine, sweep_interval=HOUR, leadership=switch)
-    timer.start(escalation)
-    return timer, switch
+    wakeups = ApschedulerWakeUps(engine, SystemClock(), sweep_interval=HOUR, leadership=switch)
+    wakeups.start(escalation)
+    return wakeups, switch
 
 
 @pytest.mark.postgres
 def test_a_follower_stores_wake_ups_and_runs_none_until_it_leads(pg_engine: Engine) -> None:
     escalation = EngineSpy()
-    timer, switch = with_switch(pg_engine, escalation)
+    wakeups, switch = with_switch(pg_engine, escalation)
     try:
         deadline = soon(0.1)
-        timer.schedule(IncidentId(7), Step(0, 0), deadline)
+        wakeups.at(deadline)
         time.sleep(1.0)  # well past the deadline
         ran_while_following = list(escalation.runs)
-        stored = timer.pending()
+        waiting = stored(wakeups, 1)
 
         switch.elect()
         assert escalation.ran_after(deadline)
-        settled(timer)
+        settled(wakeups)
     finally:
-        timer.shutdown()
-    assert (ran_while_following, len(stored)) == ([], 1)
+        wakeups.stop()
+    assert (ran_while_following, len(waiting)) == ([], 1)
 
 
 @pytest.mark.postgres
 def test_a_deposed_leader_runs_no_more_wake_ups(pg_engine: Engine) -> None:
     escalation = EngineSpy()
-    timer, switch = with_switch(pg_engine, escalation)
+    wakeups, switch = with_switch(pg_engine, escalation)
     switch.elect()
     try:
         assert escalation.ran.wait(10)  # the pass at start
         switch.depose()
-        timer.schedule(IncidentId(7), Step(0, 0), soon(0.1))
+        wakeups.at(soon(0.1))
         time.sleep(1.0)
         runs_after_deposed = len(escalation.runs)
-        stored = timer.pending()
+        waiting = stored(wakeups, 1)
     finally:
-        timer.shutdown()
-    assert (runs_after_deposed, len(stored)) == (1, 1)
+        wakeups.stop()
+    assert (runs_after_deposed, len(waiting)) == (1, 1)
 
 
 @pytest.mark.postgres
@@ -232,14 +243,14 @@ def test_the_leader_runs_a_wake_up_another_replica_stored_while_it_slept(pg_engi
         assert escalation.ran.wait(10)  # the pass at start
         time.sleep(0.2)  # the leader has looked at an empty store and gone to sleep
         deadline = soon(0.1)
-        follower.schedule(IncidentId(9), Step(1, 0), deadline)
+        follower.at(deadline)
 
         # without polling it would sleep until its next pass, an hour away
         assert escalation.ran_after(deadline, timeout=5)
         settled(leader)
     finally:
-        follower.shutdown()
-        leader.shutdown()
+        follower.stop()
+        leader.stop()
         other_engine.dispose()
 
 
@@ -247,32 +258,32 @@ def test_the_scheduler_survives_a_database_error_in_a_pass(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     failures = iter([OperationalError("SELECT", {}, Exception("server closed the connection"))])
-    original = SharedJobStore.get_next_run_time
+    original = SQLAlchemyJobStore.get_next_run_time
 
-    def flaky(store: SharedJobStore) -> datetime | None:
+    def flaky(store: SQLAlchemyJobStore) -> datetime | None:
         failure = next(failures, None)
         if failure is not None:
             raise failure
         found: datetime | None = original(store)
         return found
 
-    monkeypatch.setattr(SharedJobStore, "get_next_run_time", flaky)
+    monkeypatch.setattr(SQLAlchemyJobStore, "get_next_run_time", flaky)
     escalation = EngineSpy()
-    timer = started(engine, escalation)  # its first pass over the store fails
+    wakeups = started(engine, escalation)  # its first pass over the store fails
     try:
         deadline = soon(0.5)
-        timer.schedule(IncidentId(3), Step(0, 0), deadline)
+        wakeups.at(deadline)
 
         assert escalation.ran_after(deadline)
-        settled(timer)
+        settled(wakeups)
     finally:
-        timer.shutdown()
+        wakeups.stop()
 
 
 def test_the_job_store_shrugs_off_a_wake_up_another_replica_already_removed(engine: Engine) -> None:
     store = SharedJobStore(engine=engine)
     store.start(BackgroundScheduler(), "default")
 
-    store.remove_job("deadlines-404")  # a scheduler thread that got JobLookupError here would die
+    store.remove_job("wake-up-404")  # a scheduler thread that got JobLookupError here would die
 
-    assert store.lookup_job("deadlines-404") is None
+    assert store.lookup_job("wake-up-404") is None

@@ -13,10 +13,11 @@ from sqlalchemy import Engine
 
 from adapters.db import SqlAlchemyUnitOfWork
 from domain import events
+from domain.alerts import Alert
+from domain.delivery_ports import Batch, OutboxMessage
 from domain.dispatch import Dispatcher
-from domain.model import Alert, Channel, IncidentId, IncidentState, ServiceId, Step
+from domain.model import Channel, IncidentId, IncidentState, ServiceId
 from domain.pager import Pager
-from domain.ports import Batch, OutboxMessage
 from tests.fakes import RecordingNotifier
 from tests.unit.conftest import make_catalog
 
@@ -34,26 +35,21 @@ class WallClock:
         return datetime.now(UTC) + self.offset
 
 
-class RecordingTimer:
+class RecordingWakeUps:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.scheduled: list[tuple[IncidentId, Step, datetime]] = []
-        self.cancelled: list[IncidentId] = []
+        self.asked: list[datetime] = []
 
-    def schedule(self, incident_id: IncidentId, step: Step, at: datetime) -> None:
+    def at(self, when: datetime) -> None:
         with self._lock:
-            self.scheduled.append((incident_id, step, at))
-
-    def cancel(self, incident_id: IncidentId) -> None:
-        with self._lock:
-            self.cancelled.append(incident_id)
+            self.asked.append(when)
 
 
 @dataclass
 class Rig:
     engine: Engine
     clock: WallClock
-    timer: RecordingTimer
+    wakeups: RecordingWakeUps
     pager: Pager
     dispatcher: Dispatcher
     notifiers: dict[Channel, RecordingNotifier]
@@ -70,11 +66,11 @@ class Rig:
 
 @pytest.fixture
 def rig(migrated_engine: Engine) -> Rig:
-    catalog, clock, timer = make_catalog(), WallClock(), RecordingTimer()
+    catalog, clock, wakeups = make_catalog(), WallClock(), RecordingWakeUps()
     notifiers = {channel: RecordingNotifier() for channel in Channel}
-    pager = Pager(catalog, lambda: SqlAlchemyUnitOfWork(migrated_engine), clock, timer)
+    pager = Pager(catalog, lambda: SqlAlchemyUnitOfWork(migrated_engine), clock, wakeups)
     dispatcher = Dispatcher(catalog, lambda: SqlAlchemyUnitOfWork(migrated_engine), notifiers, clock)
-    return Rig(migrated_engine, clock, timer, pager, dispatcher, dict(notifiers))
+    return Rig(migrated_engine, clock, wakeups, pager, dispatcher, dict(notifiers))
 
 
 def at_once(calls: list[Callable[[], T]]) -> list[T]:
@@ -120,7 +116,7 @@ def test_simultaneous_alerts_for_one_service_open_exactly_one_incident(rig: Rig)
 
     assert [i.id for i in open_incidents] == [incident_id]
     assert (len(received), firing) == (50, 50)
-    assert [s[0] for s in rig.timer.scheduled] == [incident_id]
+    assert len(rig.wakeups.asked) == 1  # the one incident opened asked for its deadline
 
 
 def test_simultaneous_alerts_page_each_level_one_address_once(rig: Rig) -> None:

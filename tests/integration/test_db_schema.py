@@ -9,12 +9,12 @@ from datetime import datetime
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column, Engine, Integer, MetaData, Table, inspect
+from sqlalchemy import Column, Engine, Integer, MetaData, Table, inspect, select
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from adapters.db import SqlAlchemyUnitOfWork, is_current, make_engine, upgrade
 from adapters.db.migrate import head_revision, include_object
-from adapters.db.tables import metadata
+from adapters.db.tables import incidents, metadata
 from domain.model import Incident, IncidentId, IncidentState, ServiceId
 from tests.fakes import T0
 
@@ -121,6 +121,36 @@ def test_naive_datetimes_are_refused(migrated_engine: Engine) -> None:
     naive = datetime(2026, 11, 30, 9, 0)
     with SqlAlchemyUnitOfWork(migrated_engine) as uow, pytest.raises(StatementError, match="naive datetime"):
         uow.incidents.add(Incident(IncidentId(0), ServiceId("payments"), "down", opened_at=naive))
+
+
+def test_the_incidents_level_column_stores_level_1_as_0(migrated_engine: Engine) -> None:
+    """The column counts from 0 for replicas of the version before, which may run beside this one."""
+    with SqlAlchemyUnitOfWork(migrated_engine) as uow:
+        uow.incidents.add(Incident(IncidentId(0), ServiceId("payments"), "down", opened_at=T0, level=1))
+        uow.commit()
+
+    with migrated_engine.connect() as conn:
+        assert conn.execute(select(incidents.c.level)).scalar_one() == 0
+
+
+def test_an_incident_stored_at_level_0_reads_back_at_level_1(migrated_engine: Engine) -> None:
+    with migrated_engine.begin() as conn:
+        conn.execute(
+            incidents.insert().values(
+                service_id="payments",
+                summary="down",
+                state="triggered",
+                level=0,
+                round=0,
+                exhausted=False,
+                opened_at=T0,
+            )
+        )
+
+    with SqlAlchemyUnitOfWork(migrated_engine) as uow:
+        [incident] = uow.incidents.list([IncidentState.TRIGGERED])
+
+    assert incident.level == 1
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_url: str) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from domain.delivery_ports import OutboxMessage
 from domain.model import Channel, IncidentId, ServiceId
-from domain.ports import OutboxMessage, UnitOfWork
+from domain.ports import UnitOfWork
 from tests.fakes import T0
 
 NewUow = Callable[[], UnitOfWork]

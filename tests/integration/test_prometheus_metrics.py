@@ -9,7 +9,7 @@ from prometheus_client import REGISTRY, generate_latest
 from adapters.db.gauges import Gauges
 from adapters.prometheus_metrics import PrometheusMetrics
 from domain.model import Channel
-from domain.ports import NotificationOutcome
+from domain.observing_ports import NotificationOutcome
 
 
 def unreachable() -> Gauges:

@@ -30,13 +30,15 @@ from adapters.smtp_email import SmtpEmailSender
 from adapters.twilio_sms import TwilioSmsSender
 from bot.config import parse_config
 from domain import events
+from domain.alerts import Alert
+from domain.delivery_ports import Notifier
 from domain.dispatch import Dispatcher, DispatchPolicy
-from domain.model import Alert, Channel, IncidentId
+from domain.model import Channel, IncidentId
 from domain.pager import Pager
-from domain.ports import Notifier, UnitOfWork
+from domain.ports import UnitOfWork
 from tests.fake_smtp import FakeSmtp, running_fake_smtp
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, Answer, FakeTwilio, running_fake_twilio
-from tests.fakes import FakeAckTimer, FakeClock
+from tests.fakes import FakeClock, FakeWakeUps
 from tests.slack_fake import FakeSlack, running_fake_slack
 
 pytestmark = pytest.mark.slow
@@ -159,7 +161,7 @@ def rig(engine: Engine) -> Iterator[Rig]:
             )
             dispatcher = Dispatcher(catalog, uow, notifiers, clock, policy)
             relay = ThreadedOutboxRelay(dispatcher, clock, channels=notifiers, poll_interval=0.2)
-            pager = Pager(catalog, uow, clock, FakeAckTimer(FakeClock()), relay)
+            pager = Pager(catalog, uow, clock, FakeWakeUps(FakeClock()), relay)
             relay.start()
             try:
                 yield Rig(engine, pager, notifiers, twilio, smtp, slack)

@@ -7,10 +7,11 @@ import threading
 from datetime import timedelta
 
 from adapters.outbox_relay import ThreadedOutboxRelay
+from domain.alerts import Alert
+from domain.delivery_ports import Page
 from domain.dispatch import Dispatcher, DispatchPolicy
-from domain.errors import NotificationFailed
-from domain.model import Alert, Channel
-from domain.ports import Page
+from domain.errors import SendFailed
+from domain.model import Channel
 from tests.fakes import FakeClock, InMemoryUnitOfWork
 from tests.unit.conftest import World, make_world
 
@@ -35,7 +36,7 @@ class Rendezvous:
             with self._lock:
                 self.sent.append(page.address)
         except threading.BrokenBarrierError:
-            raise NotificationFailed("no other send was under way", permanent=True) from None
+            raise SendFailed("no other send was under way", permanent=True) from None
         finally:
             with self._lock:
                 self.attempts += 1

@@ -9,18 +9,10 @@ from typing import Any
 import pytest
 
 from domain import events
-from domain.model import (
-    Alert,
-    Channel,
-    Incident,
-    IncidentId,
-    IncidentState,
-    PersonId,
-    ServiceId,
-    ServiceState,
-    Step,
-)
-from domain.ports import OutboxMessage, UnitOfWork
+from domain.alerts import Alert
+from domain.delivery_ports import OutboxMessage
+from domain.model import Channel, Incident, IncidentId, IncidentState, PersonId, ServiceId, ServiceState, Step
+from domain.ports import UnitOfWork
 from tests.fakes import T0
 
 NewUow = Callable[[], UnitOfWork]
@@ -50,7 +42,7 @@ def test_added_incident_gets_an_id_and_reads_back_with_every_field(new_uow: NewU
         "payments is down",
         opened_at=T0,
         state=IncidentState.RESOLVED,
-        level=1,
+        level=2,
         round=2,
         ack_deadline=at(600),
         acknowledged_by=PersonId("alice"),
@@ -228,7 +220,7 @@ def test_timeline_of_an_incident_holds_only_its_events(new_uow: NewUow) -> None:
 
 
 def test_overdue_lists_triggered_incidents_past_their_deadline_oldest_first(new_uow: NewUow) -> None:
-    late = add_incident(new_uow, "a", ack_deadline=at(10), level=1, round=2)
+    late = add_incident(new_uow, "a", ack_deadline=at(10), level=2, round=2)
     later = add_incident(new_uow, "b", ack_deadline=at(5))
     exactly_now = add_incident(new_uow, "c", ack_deadline=at(30))
     add_incident(new_uow, "d", ack_deadline=at(31))
@@ -238,7 +230,7 @@ def test_overdue_lists_triggered_incidents_past_their_deadline_oldest_first(new_
     with new_uow() as uow:
         overdue = uow.incidents.overdue(at(30), limit=10)
 
-    assert overdue == [(later, Step(0, 0)), (late, Step(1, 2)), (exactly_now, Step(0, 0))]
+    assert overdue == [(later, Step(1, 0)), (late, Step(2, 2)), (exactly_now, Step(1, 0))]
 
 
 def test_overdue_returns_at_most_limit(new_uow: NewUow) -> None:
@@ -246,19 +238,19 @@ def test_overdue_returns_at_most_limit(new_uow: NewUow) -> None:
     add_incident(new_uow, "b", ack_deadline=at(2))
 
     with new_uow() as uow:
-        assert uow.incidents.overdue(at(30), limit=1) == [(first, Step(0, 0))]
+        assert uow.incidents.overdue(at(30), limit=1) == [(first, Step(1, 0))]
 
 
 def test_pending_deadlines_lists_every_triggered_incident_with_a_deadline(new_uow: NewUow) -> None:
     due = add_incident(new_uow, "a", ack_deadline=at(-5))
-    future = add_incident(new_uow, "b", ack_deadline=at(600), level=1)
+    future = add_incident(new_uow, "b", ack_deadline=at(600), level=2)
     add_incident(new_uow, "c", ack_deadline=at(1), state=IncidentState.ACKNOWLEDGED)
     add_incident(new_uow, "d", exhausted=True)
 
     with new_uow() as uow:
         pending = uow.incidents.pending_deadlines()
 
-    assert sorted(pending) == sorted([(due, Step(0, 0), at(-5)), (future, Step(1, 0), at(600))])
+    assert sorted(pending) == sorted([(due, Step(1, 0), at(-5)), (future, Step(2, 0), at(600))])
 
 
 def test_list_returns_incidents_in_the_given_states_newest_first(new_uow: NewUow) -> None:

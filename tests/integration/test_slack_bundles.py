@@ -18,12 +18,13 @@ from sqlalchemy import Engine
 from adapters.db import SqlAlchemyUnitOfWork
 from adapters.db.slack_store import PostedCard, SqlSlackStore
 from adapters.slack_api import SlackWebApi
-from adapters.slack_cards import SlackCardUpdater
+from adapters.slack_card_updates import SlackCardUpdater
 from adapters.slack_chat import SlackChatNotifier
-from domain.errors import NotificationFailed
+from domain.delivery_ports import Page, PageItem
+from domain.errors import SendFailed
 from domain.events import LevelPaged
 from domain.model import Channel, Incident, IncidentId, PersonId, ServiceId
-from domain.ports import Page, PageItem, UnitOfWork
+from domain.ports import UnitOfWork
 from tests.fakes import T0, FakeClock
 from tests.slack_fake import FakeSlack, running_fake_slack
 from tests.slack_limits import MESSAGE_BLOCKS
@@ -155,7 +156,7 @@ def test_a_retry_after_the_second_card_failed_posts_only_the_cards_still_missing
 ) -> None:
     ids = paged_incidents(migrated_engine, 40)
     slack.fail_next("chat.postMessage", 500, after=1)
-    with pytest.raises(NotificationFailed):
+    with pytest.raises(SendFailed):
         notifier.send(page(ids))
 
     notifier.send(page(ids))
@@ -169,7 +170,7 @@ def test_a_retry_by_another_process_to_a_channel_id_posts_only_the_cards_still_m
 ) -> None:
     ids = paged_incidents(migrated_engine, 40)
     slack.fail_next("chat.postMessage", 500, after=2)
-    with pytest.raises(NotificationFailed):
+    with pytest.raises(SendFailed):
         notifier.send(page(ids, address="COPS"))
     restarted = SlackChatNotifier(
         api, SqlSlackStore(migrated_engine), FakeClock(), lambda: uow_of(migrated_engine)

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from adapters.db import SqlAlchemyUnitOfWork, make_engine, upgrade
 from adapters.db.slack_store import PostedCard, SqlSlackStore
 from adapters.slack_api import SlackWebApi
-from adapters.slack_cards import SlackCardRelay, SlackCardUpdater
+from adapters.slack_card_updates import SlackCardRelay, SlackCardUpdater
 from domain.model import Incident, IncidentId, PersonId, ServiceId
 from domain.ports import UnitOfWork
 from tests.fakes import T0, FakeClock

@@ -13,8 +13,9 @@ from adapters.db import SqlAlchemyUnitOfWork
 from adapters.db.slack_store import PostedCard, SqlSlackStore
 from adapters.slack_api import SlackWebApi
 from adapters.slack_chat import SlackChatNotifier
+from domain.delivery_ports import Page, PageItem
 from domain.model import Channel, Incident, IncidentId, PersonId, ServiceId
-from domain.ports import Page, PageItem, UnitOfWork
+from domain.ports import UnitOfWork
 from tests.fakes import T0, FakeClock
 from tests.slack_fake import FakeSlack, running_fake_slack
 

@@ -8,7 +8,7 @@ import pytest
 from slack_sdk import WebClient
 
 from adapters.slack_api import SlackWebApi
-from domain.errors import NotificationFailed
+from domain.errors import SendFailed
 from tests.slack_fake import FakeSlack, running_fake_slack
 
 
@@ -56,7 +56,7 @@ def test_a_rate_limit_that_lasts_fails_retryably(api: SlackWebApi, slack: FakeSl
     for _ in range(5):
         slack.fail_next("chat.postMessage", 429, retry_after=1)
 
-    with pytest.raises(NotificationFailed) as failure:
+    with pytest.raises(SendFailed) as failure:
         api.call("chat.postMessage", channel="C1", text="hi")
 
     assert failure.value.permanent is False
@@ -66,7 +66,7 @@ def test_a_rate_limit_that_lasts_fails_retryably(api: SlackWebApi, slack: FakeSl
 def test_a_server_error_fails_retryably(api: SlackWebApi, slack: FakeSlack) -> None:
     slack.fail_next("chat.update", 500)
 
-    with pytest.raises(NotificationFailed) as failure:
+    with pytest.raises(SendFailed) as failure:
         api.call("chat.update", channel="C1", ts="1.0", text="hi")
 
     assert failure.value.permanent is False
@@ -75,7 +75,7 @@ def test_a_server_error_fails_retryably(api: SlackWebApi, slack: FakeSlack) -> N
 def test_an_unknown_channel_fails_permanently(api: SlackWebApi, slack: FakeSlack) -> None:
     slack.fail_next("chat.postMessage", 200, error="channel_not_found")
 
-    with pytest.raises(NotificationFailed) as failure:
+    with pytest.raises(SendFailed) as failure:
         api.call("chat.postMessage", channel="#nope", text="hi")
 
     assert failure.value.permanent is True
@@ -101,7 +101,7 @@ def test_an_unreachable_slack_fails_retryably(time_: FakeTime) -> None:
     client = WebClient(token="xoxb-test", base_url="http://127.0.0.1:9/api/", retry_handlers=[], timeout=2)
     api = SlackWebApi(client, sleep=time_.sleep, monotonic=time_.monotonic)
 
-    with pytest.raises(NotificationFailed) as failure:
+    with pytest.raises(SendFailed) as failure:
         api.call("chat.postMessage", channel="C1", text="hi")
 
     assert failure.value.permanent is False
@@ -121,7 +121,7 @@ def test_an_unreachable_slack_fails_retryably(time_: FakeTime) -> None:
 def test_a_message_slack_refuses_fails_permanently(api: SlackWebApi, slack: FakeSlack, error: str) -> None:
     slack.fail_next("chat.postMessage", 200, error=error)
 
-    with pytest.raises(NotificationFailed) as failure:
+    with pytest.raises(SendFailed) as failure:
         api.call("chat.postMessage", channel="C1", text="hi")
 
     assert failure.value.permanent is True
@@ -130,7 +130,7 @@ def test_a_message_slack_refuses_fails_permanently(api: SlackWebApi, slack: Fake
 def test_a_card_over_fifty_blocks_refused_by_slack_fails_permanently(api: SlackWebApi) -> None:
     blocks = [{"type": "divider"}] * 51
 
-    with pytest.raises(NotificationFailed) as failure:
+    with pytest.raises(SendFailed) as failure:
         api.call("chat.postMessage", channel="C1", text="hi", blocks=blocks)
 
     assert (failure.value.permanent, failure.value.reason) == (True, "slack chat.postMessage: invalid_blocks")
@@ -140,7 +140,7 @@ def test_a_card_over_fifty_blocks_refused_by_slack_fails_permanently(api: SlackW
 def test_a_passing_slack_error_fails_retryably(api: SlackWebApi, slack: FakeSlack, error: str) -> None:
     slack.fail_next("chat.postMessage", 200, error=error)
 
-    with pytest.raises(NotificationFailed) as failure:
+    with pytest.raises(SendFailed) as failure:
         api.call("chat.postMessage", channel="C1", text="hi")
 
     assert failure.value.permanent is False

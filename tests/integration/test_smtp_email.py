@@ -12,9 +12,9 @@ import pytest
 
 from adapters.smtp_email import SUBJECT_LIMIT, SmtpEmailSender
 from domain import events
-from domain.errors import NotificationFailed
+from domain.delivery_ports import Page, PageItem
+from domain.errors import SendFailed
 from domain.model import Channel, IncidentId, ServiceId
-from domain.ports import Page, PageItem
 from tests.fake_smtp import FakeSmtp, free_port, running_fake_smtp
 from tests.fakes import FakeClock
 
@@ -63,8 +63,8 @@ def over_tls(smtp: FakeSmtp, **options: Any) -> SmtpEmailSender:
     return sender(smtp, starttls=True, tls_context=smtp.client_tls_context(), **options)
 
 
-def failure(send: SmtpEmailSender, to_send: Page | None = None) -> NotificationFailed:
-    with pytest.raises(NotificationFailed) as failed:
+def failure(send: SmtpEmailSender, to_send: Page | None = None) -> SendFailed:
+    with pytest.raises(SendFailed) as failed:
         send.send(to_send or page())
     return failed.value
 

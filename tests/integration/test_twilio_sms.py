@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 
 from adapters.twilio_sms import TwilioSmsSender
-from domain.errors import NotificationFailed
+from domain.delivery_ports import Page, PageItem
+from domain.errors import SendFailed
 from domain.model import Channel, IncidentId, ServiceId
-from domain.ports import Page, PageItem
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, Answer, FakeTwilio, running_fake_twilio
 
 TO = "+33612345678"
@@ -94,7 +94,7 @@ def test_too_many_requests_is_retried(twilio: FakeTwilio) -> None:
 def test_outage_beyond_the_attempts_is_reported_retryable(twilio: FakeTwilio) -> None:
     twilio.answer_next(Answer(503), Answer(503), Answer(503))
 
-    with pytest.raises(NotificationFailed) as failed:
+    with pytest.raises(SendFailed) as failed:
         sender(twilio).send(page())
     assert failed.value.permanent is False
 
@@ -122,7 +122,7 @@ def test_a_refusal_no_retry_can_fix_is_reported_permanent_without_retry_naming_t
 ) -> None:
     twilio.answer_next(Answer(status, code))
 
-    with pytest.raises(NotificationFailed) as failed:
+    with pytest.raises(SendFailed) as failed:
         sender(twilio).send(page())
     assert (failed.value.permanent, twilio.attempts, f"error {code}" in failed.value.reason) == (
         True,
@@ -137,7 +137,7 @@ def test_too_many_requests_and_server_errors_are_retried_then_reported_retryable
 ) -> None:
     twilio.answer_next(*[Answer(status, code)] * 3)
 
-    with pytest.raises(NotificationFailed) as failed:
+    with pytest.raises(SendFailed) as failed:
         sender(twilio).send(page())
     assert (failed.value.permanent, twilio.attempts, f"Twilio {status}" in failed.value.reason) == (
         False,
@@ -151,7 +151,7 @@ def test_a_wrong_auth_token_is_refused_by_twilio_and_reported_permanent_without_
 ) -> None:
     wrong = TwilioSmsSender(ACCOUNT_SID, "not-the-token", from_number="+15005550006", api_url=twilio.url)
 
-    with pytest.raises(NotificationFailed) as failed:
+    with pytest.raises(SendFailed) as failed:
         wrong.send(page())
     assert (failed.value.permanent, twilio.attempts, "Twilio 401 error 20003" in failed.value.reason) == (
         True,
@@ -161,7 +161,7 @@ def test_a_wrong_auth_token_is_refused_by_twilio_and_reported_permanent_without_
 
 
 def test_an_invalid_number_is_refused_by_twilio_and_reported_permanent(twilio: FakeTwilio) -> None:
-    with pytest.raises(NotificationFailed) as failed:
+    with pytest.raises(SendFailed) as failed:
         sender(twilio).send(Page(Channel.SMS, "06 12 34 56 78", (item(12),)))
     assert (failed.value.permanent, twilio.codes()) == (True, [21211])
 
@@ -170,7 +170,7 @@ def test_unreachable_twilio_is_reported_retryable() -> None:
     with running_fake_twilio() as gone:
         url = gone.url
 
-    with pytest.raises(NotificationFailed) as failed:
+    with pytest.raises(SendFailed) as failed:
         sender(FakeTwilio(url=url), attempts=2).send(page())
     assert (failed.value.permanent, "unreachable" in failed.value.reason) == (False, True)
 
@@ -205,7 +205,7 @@ def test_the_status_callback_of_a_huge_bundle_stays_within_twilios_limit(twilio:
 def test_stalled_api_times_out_and_is_reported_retryable(twilio: FakeTwilio) -> None:
     twilio.answer_next(*[Answer(500, delay=0.5)] * 2)
 
-    with pytest.raises(NotificationFailed) as failed:
+    with pytest.raises(SendFailed) as failed:
         sender(twilio, timeout=0.2, attempts=2).send(page())
     assert (failed.value.permanent, "unreachable" in failed.value.reason) == (False, True)
 
@@ -213,7 +213,7 @@ def test_stalled_api_times_out_and_is_reported_retryable(twilio: FakeTwilio) -> 
 def test_failure_reason_never_contains_the_auth_token(twilio: FakeTwilio) -> None:
     twilio.answer_next(Answer(400, 21211))
 
-    with pytest.raises(NotificationFailed) as failed:
+    with pytest.raises(SendFailed) as failed:
         sender(twilio).send(page())
     assert AUTH_TOKEN not in failed.value.reason
 

@@ -28,8 +28,8 @@ from domain.rotation import Rotation
 from tests.fakes import (
     T0,
     CountingDoorbell,
-    FakeAckTimer,
     FakeClock,
+    FakeWakeUps,
     InMemoryUnitOfWork,
     MemoryStore,
     RecordingNotifier,
@@ -72,7 +72,7 @@ def make_catalog(repeat: int = 0) -> Catalog:
 @dataclass
 class World:
     clock: FakeClock
-    timer: FakeAckTimer
+    wakeups: FakeWakeUps
     store: MemoryStore
     pager: Pager
     dispatcher: Dispatcher
@@ -85,7 +85,7 @@ class World:
     def advance(self, delta: timedelta) -> None:
         """Let time pass: due timeouts fire, then everything due in the outbox is sent."""
         self.clock.advance(delta)
-        self.timer.fire_due()
+        self.wakeups.fire_due()
         self.deliver()
 
     def deliver(self) -> None:
@@ -100,6 +100,13 @@ class World:
             for page in n.sent
         ]
 
+    def pages_after_every_deadline(self) -> list[tuple[str, str, tuple[int, ...]]]:
+        """What is paged from now until well past every deadline: nothing, once escalation has stopped."""
+        self.deliver()
+        self.clear_sent()
+        self.advance(timedelta(days=1))
+        return self.sent()
+
     def clear_sent(self) -> None:
         for n in self.notifiers.values():
             n.sent.clear()
@@ -107,15 +114,15 @@ class World:
 
 def make_world(catalog: Catalog | None = None) -> World:
     clock = FakeClock()
-    timer = FakeAckTimer(clock)
+    wakeups = FakeWakeUps(clock)
     store = MemoryStore()
     doorbell = CountingDoorbell()
     catalog = catalog or make_catalog()
-    pager = Pager(catalog, lambda: InMemoryUnitOfWork(store), clock, timer, doorbell)
-    timer.pager = pager
+    pager = Pager(catalog, lambda: InMemoryUnitOfWork(store), clock, wakeups, doorbell)
+    wakeups.engine = pager.engine
     notifiers = {c: RecordingNotifier() for c in Channel}
     dispatcher = Dispatcher(catalog, lambda: InMemoryUnitOfWork(store), notifiers, clock, DispatchPolicy())
-    return World(clock, timer, store, pager, dispatcher, notifiers, doorbell)
+    return World(clock, wakeups, store, pager, dispatcher, notifiers, doorbell)
 
 
 @pytest.fixture

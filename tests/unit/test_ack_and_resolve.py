@@ -7,8 +7,9 @@ import copy
 import pytest
 
 from domain import events
+from domain.alerts import Alert
 from domain.errors import IncidentAlreadyResolved, IncidentNotFound, UnknownPerson, UnknownService
-from domain.model import Alert, Health, IncidentId, IncidentState, ServiceId
+from domain.model import Health, IncidentId, IncidentState, ServiceId
 from tests.unit.conftest import World
 
 
@@ -35,7 +36,7 @@ def test_ack_stops_the_escalation(world: World) -> None:
         "alice",
         None,
     )
-    assert world.timer.scheduled == {}
+    assert world.pages_after_every_deadline() == []
 
 
 def test_resolve_by_a_person_makes_the_service_healthy(world: World) -> None:
@@ -46,7 +47,7 @@ def test_resolve_by_a_person_makes_the_service_healthy(world: World) -> None:
     incident = world.store.incidents[incident_id]
     assert (incident.state, incident.resolved_by) == (IncidentState.RESOLVED, "bob")
     assert world.store.services[ServiceId("payments")].health is Health.HEALTHY
-    assert world.timer.scheduled == {}
+    assert world.pages_after_every_deadline() == []
 
 
 def test_ack_of_unknown_incident_raises_incident_not_found(world: World) -> None:

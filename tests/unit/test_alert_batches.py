@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 
 from domain import events
+from domain.alerts import Alert, AlertStatus
 from domain.errors import UnknownService
-from domain.model import Alert, AlertStatus, Health, IncidentId, IncidentState, ServiceId
+from domain.model import Health, IncidentId, IncidentState, ServiceId
 from domain.pager import AlertOutcome, AlertResult
 from tests.unit.conftest import World
 
@@ -40,7 +41,7 @@ def test_the_incident_resolves_only_when_its_last_alert_resolves(world: World) -
 
     assert (first[0].result, second[0].result) == (AlertResult.APPENDED, AlertResult.RESOLVED)
     assert world.store.services[ServiceId("payments")].health is Health.HEALTHY
-    assert world.timer.scheduled == {}
+    assert world.pages_after_every_deadline() == []
 
 
 def test_the_timeline_says_why_the_incident_resolved(world: World) -> None:
@@ -97,7 +98,7 @@ def test_an_alert_acknowledged_by_its_monitor_stops_the_escalation(world: World)
     incident = world.store.incidents[IncidentId(1)]
     assert outcome == AlertOutcome(IncidentId(1), AlertResult.ACKNOWLEDGED)
     assert (incident.state, incident.acknowledged_by) == (IncidentState.ACKNOWLEDGED, "integration:pagerduty")
-    assert world.timer.scheduled == {}
+    assert world.pages_after_every_deadline() == []
 
 
 def test_acknowledging_a_key_that_is_not_firing_changes_nothing(world: World) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from domain.model import Alert, AlertStatus, Health, IncidentId, IncidentState, ServiceId
+from domain.alerts import Alert, AlertStatus
+from domain.model import Health, IncidentId, IncidentState, ServiceId
 from domain.pager import AlertResult
 from tests.unit.conftest import World
 
@@ -56,4 +57,4 @@ def test_resolved_alert_for_a_healthy_service_is_ignored(world: World) -> None:
 
     assert (outcome.incident_id, outcome.result) == (None, AlertResult.IGNORED)
     assert world.store.incidents == {}
-    assert world.timer.scheduled == {}
+    assert world.wakeups.moments == set()

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from domain.model import Alert, Channel, EscalationPolicy, Level, PolicyId
+from domain.alerts import Alert
+from domain.model import Channel, EscalationPolicy, Level, PolicyId
 from tests.unit.conftest import World, make_catalog, make_world, targets
 
 HALF_A_WINDOW = timedelta(milliseconds=500)

@@ -6,8 +6,9 @@ from dataclasses import replace
 from datetime import timedelta
 
 from domain import events
-from domain.errors import NotificationFailed
-from domain.model import Alert, Catalog, Channel, Contact, IncidentId, PersonId
+from domain.alerts import Alert
+from domain.errors import SendFailed
+from domain.model import Catalog, Channel, Contact, IncidentId, PersonId
 from tests.unit.conftest import ALICE, World, make_catalog, make_world
 
 ALICE_SMS = Contact(Channel.SMS, "+33612345678")
@@ -21,7 +22,7 @@ class Outage:
 
     def __init__(self, world: World, channel: Channel, retry_after: float | None = None) -> None:
         self.over = False
-        self._failure = NotificationFailed(f"{channel} 503", permanent=False, retry_after=retry_after)
+        self._failure = SendFailed(f"{channel} 503", permanent=False, retry_after=retry_after)
         notifier = world.notifiers[channel]
         send = notifier.send
 

@@ -6,10 +6,11 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from domain import events
+from domain.alerts import Alert, AlertStatus
+from domain.delivery_ports import Page
 from domain.dispatch import DispatchPolicy, in_turn
-from domain.errors import NotificationFailed
-from domain.model import Alert, AlertStatus, Channel, IncidentId
-from domain.ports import Page
+from domain.errors import SendFailed
+from domain.model import Channel, IncidentId
 from tests.fakes import RecordingNotifier
 from tests.unit.conftest import World
 
@@ -17,7 +18,7 @@ SLACK_OPS_PAGE = ("slack", "#ops", (1,))
 
 
 class NotifierWithABug(RecordingNotifier):
-    """Crashes on its first page with an exception that is not a NotificationFailed."""
+    """Crashes on its first page with an exception that is not a SendFailed."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -80,7 +81,7 @@ def test_resolved_alert_before_dispatch_cancels_the_pending_pages(world: World) 
 
 
 def test_ack_cancels_a_page_waiting_for_its_retry(world: World) -> None:
-    world.notifiers[Channel.SLACK].failures.append(NotificationFailed("503", permanent=False))
+    world.notifiers[Channel.SLACK].failures.append(SendFailed("503", permanent=False))
     incident_id = alert(world)
     world.deliver()
 
@@ -133,7 +134,7 @@ def test_a_page_dropped_because_of_an_ack_is_not_recorded_as_sent(world: World) 
 
 
 def test_retryable_failure_is_not_retried_before_its_backoff(world: World) -> None:
-    world.notifiers[Channel.SLACK].failures.append(NotificationFailed("503", permanent=False))
+    world.notifiers[Channel.SLACK].failures.append(SendFailed("503", permanent=False))
     alert(world)
     world.deliver()
 
@@ -144,7 +145,7 @@ def test_retryable_failure_is_not_retried_before_its_backoff(world: World) -> No
 
 
 def test_retryable_failure_is_sent_after_its_backoff(world: World) -> None:
-    world.notifiers[Channel.SLACK].failures.append(NotificationFailed("503", permanent=False))
+    world.notifiers[Channel.SLACK].failures.append(SendFailed("503", permanent=False))
     alert(world)
     world.deliver()
 
@@ -154,7 +155,7 @@ def test_retryable_failure_is_sent_after_its_backoff(world: World) -> None:
 
 
 def test_retried_page_records_the_failure_then_the_success(world: World) -> None:
-    world.notifiers[Channel.SLACK].failures.append(NotificationFailed("503", permanent=False))
+    world.notifiers[Channel.SLACK].failures.append(SendFailed("503", permanent=False))
     incident_id = alert(world)
     world.deliver()
 
@@ -173,7 +174,7 @@ def test_retried_page_records_the_failure_then_the_success(world: World) -> None
 
 
 def test_permanent_failure_is_not_retried(world: World) -> None:
-    world.notifiers[Channel.SLACK].failures.append(NotificationFailed("channel not found", permanent=True))
+    world.notifiers[Channel.SLACK].failures.append(SendFailed("channel not found", permanent=True))
     alert(world)
     world.deliver()
 
@@ -185,7 +186,7 @@ def test_permanent_failure_is_not_retried(world: World) -> None:
 
 
 def test_permanent_failure_is_recorded(world: World) -> None:
-    world.notifiers[Channel.SLACK].failures.append(NotificationFailed("channel not found", permanent=True))
+    world.notifiers[Channel.SLACK].failures.append(SendFailed("channel not found", permanent=True))
     incident_id = alert(world)
 
     world.deliver()
@@ -228,7 +229,7 @@ def test_retry_delay_stays_capped_after_a_long_outage() -> None:
 
 
 def test_page_is_still_retried_after_a_long_outage(world: World) -> None:
-    outage = [NotificationFailed("503", permanent=False) for _ in range(60)]
+    outage = [SendFailed("503", permanent=False) for _ in range(60)]
     world.notifiers[Channel.SLACK].failures += outage
     alert(world)
     world.deliver()
@@ -241,7 +242,7 @@ def test_page_is_still_retried_after_a_long_outage(world: World) -> None:
 
 def test_second_failure_waits_twice_as_long(world: World) -> None:
     slack = world.notifiers[Channel.SLACK]
-    slack.failures += [NotificationFailed("503", permanent=False), NotificationFailed("503", permanent=False)]
+    slack.failures += [SendFailed("503", permanent=False), SendFailed("503", permanent=False)]
     alert(world)
     world.deliver()
     wait_for_retry(world, 1)

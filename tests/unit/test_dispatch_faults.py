@@ -6,9 +6,10 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from domain import events
-from domain.errors import NotificationFailed
-from domain.model import Alert, Channel, IncidentId
-from domain.ports import Page
+from domain.alerts import Alert
+from domain.delivery_ports import Page
+from domain.errors import SendFailed
+from domain.model import Channel, IncidentId
 from tests.fakes import T0, RecordingNotifier
 from tests.unit.conftest import World
 
@@ -43,11 +44,11 @@ def timeline(world: World, incident_id: IncidentId, kind: type[events.Event]) ->
 
 def fail_for_good(world: World, *channels: Channel) -> None:
     for channel in channels:
-        world.notifiers[channel].failures.append(NotificationFailed(f"{channel} refused", permanent=True))
+        world.notifiers[channel].failures.append(SendFailed(f"{channel} refused", permanent=True))
 
 
 def test_a_rate_limited_page_waits_as_long_as_the_provider_asked(world: World) -> None:
-    limited = NotificationFailed("429", permanent=False, retry_after=300)
+    limited = SendFailed("429", permanent=False, retry_after=300)
     world.notifiers[Channel.SLACK].failures.append(limited)
     alert(world)
     world.deliver()
@@ -137,7 +138,7 @@ def test_a_level_is_not_unreached_while_one_of_its_pages_got_through(world: Worl
 
 def test_a_level_is_not_unreached_while_a_page_is_still_being_retried(world: World) -> None:
     fail_for_good(world, Channel.SMS, Channel.EMAIL)
-    world.notifiers[Channel.SLACK].failures.append(NotificationFailed("503", permanent=False))
+    world.notifiers[Channel.SLACK].failures.append(SendFailed("503", permanent=False))
     incident_id = alert(world)
 
     world.deliver()

@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from adapters.smtp_email import SUBJECT_LIMIT, email_message, email_subject, one_line
+from domain.delivery_ports import Page, PageItem
 from domain.model import Channel, IncidentId, ServiceId
-from domain.ports import Page, PageItem
 from tests.fake_smtp import message_problem
 
 NOW = datetime(2026, 11, 30, 9, 5, tzinfo=UTC)

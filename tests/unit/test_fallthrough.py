@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from domain.errors import NotificationFailed
+from domain.alerts import Alert
+from domain.errors import SendFailed
 from domain.fallthrough import Delivery, DeliveryReports
-from domain.model import Alert, Catalog, Channel, Contact, IncidentId, PersonId, Target
+from domain.model import Catalog, Channel, Contact, IncidentId, PersonId, Target
 from tests.unit.conftest import ALICE, World, make_catalog, make_world
 
 ALICE_SMS = Contact(Channel.SMS, "+33612345678")
@@ -22,7 +23,7 @@ def catalog_with_email_fallback() -> Catalog:
 
 def paged_world() -> World:
     world = make_world(catalog_with_email_fallback())
-    world.notifiers[Channel.SMS].failures.append(NotificationFailed("Twilio 400 error 21211", permanent=True))
+    world.notifiers[Channel.SMS].failures.append(SendFailed("Twilio 400 error 21211", permanent=True))
     world.pager.on_alert("payments", Alert("DB down"))
     world.deliver()
     return world
@@ -54,7 +55,7 @@ def test_fall_through_is_on_the_timeline_with_its_reason() -> None:
 
 def test_retryable_failure_does_not_fall_through() -> None:
     world = make_world(catalog_with_email_fallback())
-    world.notifiers[Channel.SMS].failures.append(NotificationFailed("Twilio 503", permanent=False))
+    world.notifiers[Channel.SMS].failures.append(SendFailed("Twilio 503", permanent=False))
     world.pager.on_alert("payments", Alert("DB down"))
 
     world.deliver()
@@ -64,7 +65,7 @@ def test_retryable_failure_does_not_fall_through() -> None:
 
 
 def test_person_with_no_next_method_is_left_at_the_failure(world: World) -> None:
-    world.notifiers[Channel.SLACK].failures.append(NotificationFailed("channel_not_found", permanent=True))
+    world.notifiers[Channel.SLACK].failures.append(SendFailed("channel_not_found", permanent=True))
     world.pager.on_alert("payments", Alert("DB down"))
     world.deliver()
 
@@ -123,7 +124,7 @@ def test_raw_address_target_does_not_fall_through_to_a_person() -> None:
     level = replace(policy.levels[0], targets=(Target.parse(f"sms:{ALICE_SMS.address}"),))
     catalog = replace(catalog, policies={policy.id: replace(policy, levels=(level, *policy.levels[1:]))})
     world = make_world(catalog)
-    world.notifiers[Channel.SMS].failures.append(NotificationFailed("Twilio 400 error 21211", permanent=True))
+    world.notifiers[Channel.SMS].failures.append(SendFailed("Twilio 400 error 21211", permanent=True))
     world.pager.on_alert("payments", Alert("DB down"))
     world.deliver()
 

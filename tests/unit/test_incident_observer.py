@@ -6,9 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from domain.model import Alert, AlertStatus, Incident, IncidentId, IncidentState, Step
+from domain.alerts import Alert, AlertStatus
+from domain.model import Incident, IncidentId, IncidentState, Step
+from domain.observing_ports import IncidentObserver
 from domain.pager import Pager
-from domain.ports import IncidentObserver
 from tests.fakes import InMemoryUnitOfWork
 from tests.unit.conftest import World
 
@@ -20,7 +21,7 @@ class RecordingObserver:
         self.committed: list[bool] = []
 
     def incident_changed(self, incident: Incident) -> None:
-        self.seen.append((int(incident.id), incident.state, incident.level + 1, incident.exhausted))
+        self.seen.append((int(incident.id), incident.state, incident.level, incident.exhausted))
         stored = self.world.store.incidents[incident.id]
         self.committed.append(stored.state is incident.state and stored.level == incident.level)
 
@@ -33,10 +34,10 @@ def observer(world: World) -> RecordingObserver:
         world.pager.catalog,
         lambda: InMemoryUnitOfWork(world.store),
         world.clock,
-        world.timer,
+        world.wakeups,
         observer=observing,
     )
-    world.timer.pager = world.pager
+    world.wakeups.engine = world.pager.engine
     return recording
 
 
@@ -110,6 +111,6 @@ def test_a_stale_timeout_is_not_observed(world: World, observer: RecordingObserv
     world.pager.acknowledge(incident_id, "alice")
     world.clock.advance(timedelta(minutes=20))
 
-    world.pager.on_ack_timeout(incident_id, Step(0, 0))
+    world.pager.on_ack_timeout(incident_id, Step(1, 0))
 
     assert len(observer.seen) == 1

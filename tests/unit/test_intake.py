@@ -10,8 +10,9 @@ from datetime import datetime
 import pytest
 
 from bot.intake import AlertIntake, IntakeStopped
+from domain.alerts import Alert, AlertStatus
 from domain.errors import UnknownService
-from domain.model import Alert, AlertStatus, IncidentId
+from domain.model import IncidentId
 from domain.pager import AlertGroup, AlertOutcome, AlertResult, Pager
 from tests.fakes import InMemoryUnitOfWork, MemoryStore, _Alerts
 from tests.unit.conftest import World
@@ -150,7 +151,7 @@ class PoisonedAlerts(_Alerts):
 def test_an_alert_that_fails_in_the_unit_of_work_fails_only_its_request(world: World) -> None:
     store = MemoryStore()
     gated = GatedPager(
-        Pager(world.pager.catalog, lambda: PoisonedUnitOfWork(store), world.clock, world.timer)
+        Pager(world.pager.catalog, lambda: PoisonedUnitOfWork(store), world.clock, world.wakeups)
     )
     intake = AlertIntake(gated, workers=1)
     try:
@@ -186,7 +187,7 @@ class GatedCommitUnitOfWork(InMemoryUnitOfWork):
 
 def test_no_request_is_answered_before_its_alerts_are_committed(world: World) -> None:
     store = MemoryStore()
-    pager = Pager(world.pager.catalog, lambda: GatedCommitUnitOfWork(store), world.clock, world.timer)
+    pager = Pager(world.pager.catalog, lambda: GatedCommitUnitOfWork(store), world.clock, world.wakeups)
     intake = AlertIntake(pager, workers=1)
     try:
         answer = intake.submit("payments", [Alert("disk full")])

@@ -6,9 +6,9 @@ import pytest
 from structlog.testing import capture_logs
 
 from adapters.logged_notifier import LoggedNotifier
-from domain.errors import NotificationFailed
+from domain.delivery_ports import Page, PageItem
+from domain.errors import SendFailed
 from domain.model import Channel, IncidentId, ServiceId
-from domain.ports import Page, PageItem
 from tests.fakes import RecordingNotifier
 
 PAGE = Page(
@@ -20,9 +20,9 @@ PAGE = Page(
 
 def test_a_failed_page_is_logged_without_its_address_and_raised_as_it_was() -> None:
     inner = RecordingNotifier()
-    inner.failures.append(NotificationFailed("Twilio 503", permanent=False))
+    inner.failures.append(SendFailed("Twilio 503", permanent=False))
 
-    with capture_logs() as logs, pytest.raises(NotificationFailed, match="Twilio 503"):
+    with capture_logs() as logs, pytest.raises(SendFailed, match="Twilio 503"):
         LoggedNotifier(Channel.SMS, inner).send(PAGE)
 
     assert logs == [

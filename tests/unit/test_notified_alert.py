@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.integrations.notifications import NotifiedAlert
-from domain.model import AlertStatus
+from domain.alerts import AlertStatus
 
 
 def notified(**changes: Any) -> NotifiedAlert:

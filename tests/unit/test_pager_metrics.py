@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
+from domain.alerts import Alert, AlertStatus
 from domain.dispatch import Dispatcher, DispatchPolicy
-from domain.errors import NotificationFailed
-from domain.model import Alert, AlertStatus, Catalog, Channel, IncidentId, Step
+from domain.errors import SendFailed
+from domain.model import Catalog, Channel, IncidentId, Step
+from domain.observing_ports import NotificationOutcome
 from domain.pager import Pager
-from domain.ports import NotificationOutcome
 from tests.unit.conftest import World, make_world
 from tests.unit.test_fallthrough import catalog_with_email_fallback
 
@@ -38,9 +39,9 @@ def metered(catalog: Catalog | None = None) -> tuple[World, RecordingMetrics]:
     world = make_world(catalog)
     metrics = RecordingMetrics()
     world.pager = Pager(
-        world.pager.catalog, world.uow, world.clock, world.timer, world.doorbell, metrics=metrics
+        world.pager.catalog, world.uow, world.clock, world.wakeups, world.doorbell, metrics=metrics
     )
-    world.timer.pager = world.pager
+    world.wakeups.engine = world.pager.engine
     world.dispatcher = Dispatcher(
         world.pager.catalog, world.uow, world.notifiers, world.clock, DispatchPolicy(), metrics=metrics
     )
@@ -79,7 +80,7 @@ def test_the_first_page_and_a_stale_timeout_are_no_escalation() -> None:
 
     world.clock.advance(timedelta(minutes=15))
 
-    world.pager.on_ack_timeout(IncidentId(1), Step(0, 0))
+    world.pager.on_ack_timeout(IncidentId(1), Step(1, 0))
 
     assert metrics.lateness == []
 
@@ -107,8 +108,8 @@ def test_an_acknowledgement_by_a_monitor_is_timed_too() -> None:
 
 def test_pages_are_counted_by_channel_and_outcome() -> None:
     world, metrics = metered(catalog_with_email_fallback())
-    world.notifiers[Channel.SMS].failures.append(NotificationFailed("Twilio 21211", permanent=True))
-    world.notifiers[Channel.EMAIL].failures.append(NotificationFailed("SMTP 451", permanent=False))
+    world.notifiers[Channel.SMS].failures.append(SendFailed("Twilio 21211", permanent=True))
+    world.notifiers[Channel.EMAIL].failures.append(SendFailed("SMTP 451", permanent=False))
     world.pager.on_alert("payments", Alert("DB down"))
 
     world.deliver()  # alice's SMS fails for good and falls through to her email; Slack is sent
@@ -127,7 +128,7 @@ def test_a_permanent_failure_with_no_next_contact_method_is_counted_as_such() ->
     world, metrics = metered()
     world.pager.on_alert("payments", Alert("DB down"))
     world.deliver()
-    world.notifiers[Channel.SMS].failures.append(NotificationFailed("Twilio 21211", permanent=True))
+    world.notifiers[Channel.SMS].failures.append(SendFailed("Twilio 21211", permanent=True))
 
     world.advance(timedelta(minutes=15))  # level 2: bob's email and a bare number, which fails
 
@@ -136,7 +137,7 @@ def test_a_permanent_failure_with_no_next_contact_method_is_counted_as_such() ->
 
 def test_a_page_falling_through_at_its_delivery_deadline_is_counted_as_fell_through() -> None:
     world, metrics = metered(catalog_with_email_fallback())
-    outage = [NotificationFailed("Twilio 503", permanent=False)] * 20
+    outage = [SendFailed("Twilio 503", permanent=False)] * 20
     world.notifiers[Channel.SMS].failures.extend(outage)
     world.pager.on_alert("payments", Alert("DB down"))
 

@@ -19,13 +19,13 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from domain.alerts import Alert, AlertStatus
+from domain.delivery_ports import Page
 from domain.dispatch import Dispatcher
-from domain.errors import IncidentAlreadyResolved, IncidentNotFound, NotificationFailed
+from domain.errors import IncidentAlreadyResolved, IncidentNotFound, SendFailed
 from domain.events import LevelPaged
 from domain.fallthrough import Delivery, DeliveryReports
 from domain.model import (
-    Alert,
-    AlertStatus,
     Catalog,
     Channel,
     Contact,
@@ -43,9 +43,8 @@ from domain.model import (
     Target,
 )
 from domain.pager import Pager
-from domain.ports import Page
 from domain.rotation import Rotation
-from tests.fakes import T0, FakeAckTimer, FakeClock, InMemoryUnitOfWork, MemoryStore
+from tests.fakes import T0, FakeClock, FakeWakeUps, InMemoryUnitOfWork, MemoryStore
 
 PEOPLE = (
     Person(
@@ -92,7 +91,7 @@ class CheckingNotifier:
 
     def __init__(self, channel: Channel, machine: PagerMachine) -> None:
         self.channel, self.machine = channel, machine
-        self.failures: list[NotificationFailed] = []
+        self.failures: list[SendFailed] = []
 
     def send(self, page: Page) -> None:
         if self.failures:
@@ -116,14 +115,14 @@ class PagerMachine(RuleBasedStateMachine):
         self.start()
 
     def start(self) -> None:
-        """A fresh process over the same store: a new timer that knows nothing, a new pager and relay."""
+        """A fresh process over the same store: new wake-ups that know nothing, a new pager and relay."""
 
         def uow() -> InMemoryUnitOfWork:
             return InMemoryUnitOfWork(self.store)
 
-        self.timer = FakeAckTimer(self.clock)
-        self.pager = Pager(CATALOG, uow, self.clock, self.timer)
-        self.timer.pager = self.pager
+        self.wakeups = FakeWakeUps(self.clock)
+        self.pager = Pager(CATALOG, uow, self.clock, self.wakeups)
+        self.wakeups.engine = self.pager.engine
         self.dispatcher = Dispatcher(CATALOG, uow, self.notifiers, self.clock)
         self.reports = DeliveryReports(CATALOG, uow, self.clock)
 
@@ -169,7 +168,7 @@ class PagerMachine(RuleBasedStateMachine):
 
     @rule(channel=st.sampled_from(list(Channel)), permanent=st.booleans())
     def provider_fails_next_send(self, channel: Channel, permanent: bool) -> None:
-        self.notifiers[channel].failures.append(NotificationFailed("provider down", permanent=permanent))
+        self.notifiers[channel].failures.append(SendFailed("provider down", permanent=permanent))
 
     # Time, and what wakes up with it.
 
@@ -178,8 +177,8 @@ class PagerMachine(RuleBasedStateMachine):
         self.clock.advance(timedelta(seconds=seconds))
 
     @rule()
-    def timer_fires_what_is_due(self) -> None:
-        self.timer.fire_due()
+    def wake_ups_due_run_the_engine(self) -> None:
+        self.wakeups.fire_due()
 
     @rule(incident=INCIDENT_IDS, times=st.integers(1, 2))
     def timeout_for_the_current_step(self, incident: IncidentId, times: int) -> None:
@@ -188,7 +187,7 @@ class PagerMachine(RuleBasedStateMachine):
             assert found is not None
             self.pager.on_ack_timeout(incident, Step(found.level, found.round))
 
-    @rule(incident=INCIDENT_IDS, level=st.integers(0, 2), round_=st.integers(0, 2))
+    @rule(incident=INCIDENT_IDS, level=st.integers(1, 3), round_=st.integers(0, 2))
     def timeout_for_any_step(self, incident: IncidentId, level: int, round_: int) -> None:
         self.pager.on_ack_timeout(incident, Step(level, round_))
 
@@ -202,13 +201,14 @@ class PagerMachine(RuleBasedStateMachine):
 
     @rule(jobs_kept=st.booleans())
     def restart(self, jobs_kept: bool) -> None:
-        """A new process: its timer's jobs survived (a job store in the database) or are rebuilt."""
-        jobs = dict(self.timer.scheduled)
+        """A new process: its stored wake-ups survived (a job store in the database), or were lost and the
+        new process asks for them again at start, as `pager serve` does."""
+        moments = set(self.wakeups.moments)
         self.start()
         if jobs_kept:
-            self.timer.scheduled.update(jobs)
+            self.wakeups.moments |= moments
         else:
-            self.pager.reschedule_all()
+            self.pager.engine.rearm()
 
     @rule(jobs_kept=st.booleans())
     def crash_while_sending(self, jobs_kept: bool) -> None:
@@ -235,13 +235,8 @@ class PagerMachine(RuleBasedStateMachine):
                 assert incident.ack_deadline is None, incident
                 continue
             assert incident.ack_deadline is not None, incident
-            step, at = self.timer.scheduled.get(incident.id, (None, None))
-            armed = (
-                step == Step(incident.level, incident.round)
-                and at is not None
-                and at <= incident.ack_deadline
-            )
-            assert armed or incident.ack_deadline <= now, (incident, self.timer.scheduled.get(incident.id))
+            armed = incident.ack_deadline in self.wakeups.moments  # woken exactly then, not just some time
+            assert armed or incident.ack_deadline <= now, (incident, sorted(self.wakeups.moments))
 
     @invariant()
     def no_level_is_paged_before_the_previous_deadline(self) -> None:

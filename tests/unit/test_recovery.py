@@ -1,4 +1,4 @@
-"""Recovering lost timer wake-ups: the deadlines live on the incidents, the timer is rebuilt from them."""
+"""Recovering lost wake-ups: the deadlines live on the incidents, and the engine finds them there."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from datetime import timedelta
 
 import pytest
 
+from domain.alerts import Alert
 from domain.errors import SweepFailed
 from domain.events import EscalationExhausted
-from domain.model import Alert, IncidentId, PolicyId, ServiceId, Step
+from domain.model import IncidentId, PolicyId, ServiceId, Step
 from domain.pager import Pager
 from tests.fakes import T0, InMemoryUnitOfWork
 from tests.unit.conftest import World, make_world
@@ -26,20 +27,20 @@ def open_incident(world: World, service: str = "payments") -> IncidentId:
 
 def test_sweep_escalates_an_overdue_incident_whose_wake_up_was_lost(world: World) -> None:
     incident_id = open_incident(world)
-    world.timer.scheduled.clear()
+    world.wakeups.moments.clear()
     world.clock.current = LEVEL_1_DEADLINE + timedelta(minutes=1)
 
     swept = world.pager.sweep_overdue()
     world.deliver()
 
     assert swept == 1
-    assert world.store.incidents[incident_id].level == 1
+    assert world.store.incidents[incident_id].level == 2
     assert BOB_EMAIL in world.sent()
 
 
 def test_sweep_escalates_an_overdue_incident_exactly_once(world: World) -> None:
     open_incident(world)
-    world.timer.scheduled.clear()
+    world.wakeups.moments.clear()
     world.clock.current = LEVEL_1_DEADLINE + timedelta(minutes=1)
 
     world.pager.sweep_overdue()
@@ -50,14 +51,14 @@ def test_sweep_escalates_an_overdue_incident_exactly_once(world: World) -> None:
 
 
 def test_sweep_arms_the_next_deadline(world: World) -> None:
-    incident_id = open_incident(world)
-    world.timer.scheduled.clear()
+    open_incident(world)
+    world.wakeups.moments.clear()
     swept_at = LEVEL_1_DEADLINE + timedelta(minutes=1)
     world.clock.current = swept_at
 
     world.pager.sweep_overdue()
 
-    assert world.timer.scheduled == {incident_id: (Step(1, 0), swept_at + timedelta(minutes=10))}
+    assert world.wakeups.moments == {swept_at + timedelta(minutes=10)}
 
 
 def test_sweep_leaves_incidents_within_their_deadline_alone(world: World) -> None:
@@ -67,7 +68,7 @@ def test_sweep_leaves_incidents_within_their_deadline_alone(world: World) -> Non
     swept = world.pager.sweep_overdue()
 
     assert swept == 0
-    assert world.store.incidents[incident_id].level == 0
+    assert world.store.incidents[incident_id].level == 1
 
 
 def test_sweep_leaves_acknowledged_incidents_alone(world: World) -> None:
@@ -80,51 +81,49 @@ def test_sweep_leaves_acknowledged_incidents_alone(world: World) -> None:
     assert swept == 0
 
 
-def test_reschedule_all_hands_every_pending_deadline_to_the_timer(world: World) -> None:
-    payments = open_incident(world, "payments")
+def test_rearming_asks_for_a_wake_up_at_every_pending_deadline(world: World) -> None:
+    open_incident(world, "payments")
     world.clock.advance(timedelta(minutes=1))
-    search = open_incident(world, "search")
-    world.timer.scheduled.clear()
+    open_incident(world, "search")
+    world.wakeups.moments.clear()
 
-    rescheduled = world.pager.reschedule_all()
+    rearmed = world.pager.engine.rearm()
 
-    assert rescheduled == 2
-    assert world.timer.scheduled == {
-        payments: (Step(0, 0), LEVEL_1_DEADLINE),
-        search: (Step(0, 0), LEVEL_1_DEADLINE + timedelta(minutes=1)),
-    }
+    assert rearmed == 2
+    assert world.wakeups.moments == {LEVEL_1_DEADLINE, LEVEL_1_DEADLINE + timedelta(minutes=1)}
 
 
-def test_reschedule_all_skips_incidents_no_longer_waiting_for_an_ack(world: World) -> None:
+def test_rearming_skips_incidents_no_longer_waiting_for_an_ack(world: World) -> None:
     acknowledged = open_incident(world, "payments")
     world.pager.acknowledge(acknowledged, "alice")
-    waiting = open_incident(world, "search")
-    world.timer.scheduled.clear()
+    world.clock.advance(timedelta(minutes=1))
+    open_incident(world, "search")
+    world.wakeups.moments.clear()
 
-    world.pager.reschedule_all()
+    world.pager.engine.rearm()
 
-    assert list(world.timer.scheduled) == [waiting]
+    assert world.wakeups.moments == {LEVEL_1_DEADLINE + timedelta(minutes=1)}
 
 
-def test_exhausted_incident_is_neither_swept_nor_rescheduled(world: World) -> None:
+def test_exhausted_incident_is_neither_swept_nor_rearmed(world: World) -> None:
     open_incident(world)
     world.advance(timedelta(minutes=15))
     world.advance(timedelta(minutes=10))  # the last level timed out too: escalation exhausted
-    world.timer.scheduled.clear()
+    world.wakeups.moments.clear()
     world.clock.advance(timedelta(hours=1))
 
-    assert (world.pager.sweep_overdue(), world.pager.reschedule_all()) == (0, 0)
-    assert world.timer.scheduled == {}
+    assert (world.pager.sweep_overdue(), world.pager.engine.rearm()) == (0, 0)
+    assert world.wakeups.moments == set()
 
 
 def test_sweep_drives_every_overdue_incident_even_when_one_fails() -> None:
     w = make_world()
     w.pager.on_alert("payments", Alert("DB down"))
     w.pager.on_alert("search", Alert("slow"))
-    w.timer.scheduled.clear()
+    w.wakeups.moments.clear()
     w.clock.advance(timedelta(minutes=15))
     broken = Pager(
-        replace(w.pager.catalog, policies={}), w.uow, w.clock, w.timer
+        replace(w.pager.catalog, policies={}), w.uow, w.clock, w.wakeups
     )  # a catalog whose policies went missing: every re-drive fails
 
     with pytest.raises(SweepFailed) as failed:
@@ -138,9 +137,9 @@ def test_timeout_of_an_incident_whose_service_left_the_config_stops_and_says_why
     w.pager.on_alert("payments", Alert("DB down"))
     w.clock.advance(timedelta(minutes=15))
     without_payments = {k: v for k, v in w.pager.catalog.services.items() if k != "payments"}
-    pager = Pager(replace(w.pager.catalog, services=without_payments), w.uow, w.clock, w.timer)
+    pager = Pager(replace(w.pager.catalog, services=without_payments), w.uow, w.clock, w.wakeups)
 
-    pager.on_ack_timeout(IncidentId(1), Step(0, 0))
+    pager.on_ack_timeout(IncidentId(1), Step(1, 0))
 
     with w.uow() as uow:
         incident = uow.incidents.get(IncidentId(1))
@@ -162,13 +161,13 @@ def test_the_sweep_escalates_a_burst_of_deadlines_in_one_unit_of_work_per_batch(
     w.pager.on_alert("search", Alert("slow"))
     w.clock.advance(timedelta(minutes=15))
     rings = w.doorbell.rings
-    pager = Pager(w.pager.catalog, counted, w.clock, w.timer, w.doorbell)
+    pager = Pager(w.pager.catalog, counted, w.clock, w.wakeups, w.doorbell)
 
     swept = pager.sweep_overdue()
 
     # one unit reads, locks and escalates both; the second finds nothing more is due
     assert (swept, units, w.doorbell.rings - rings) == (2, 1, 1)
-    assert [w.store.incidents[IncidentId(i)].level for i in (1, 2)] == [1, 1]
+    assert [w.store.incidents[IncidentId(i)].level for i in (1, 2)] == [2, 2]
 
 
 def test_the_sweep_takes_a_backlog_batch_after_batch() -> None:
@@ -180,7 +179,7 @@ def test_the_sweep_takes_a_backlog_batch_after_batch() -> None:
     swept = w.pager.sweep_overdue(batch=1)
 
     assert swept == 2
-    assert [w.store.incidents[IncidentId(i)].level for i in (1, 2)] == [1, 1]
+    assert [w.store.incidents[IncidentId(i)].level for i in (1, 2)] == [2, 2]
 
 
 def test_one_broken_incident_in_a_batch_does_not_hold_back_the_others() -> None:
@@ -192,10 +191,10 @@ def test_one_broken_incident_in_a_batch_does_not_hold_back_the_others() -> None:
     # search's policy went missing from the catalog: its escalation fails, payments' does not
     services[ServiceId("search")] = replace(services[ServiceId("search")], policy=PolicyId("gone"))
     catalog = replace(w.pager.catalog, services=services)
-    pager = Pager(catalog, w.uow, w.clock, w.timer, w.doorbell)
+    pager = Pager(catalog, w.uow, w.clock, w.wakeups, w.doorbell)
 
     with pytest.raises(SweepFailed) as failed:
         pager.sweep_overdue()
 
     assert [i for i, _ in failed.value.failures] == [2]
-    assert w.store.incidents[IncidentId(1)].level == 1
+    assert w.store.incidents[IncidentId(1)].level == 2

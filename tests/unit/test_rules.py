@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from domain import events
-from domain.model import Alert, AlertStatus, Health, IncidentId, IncidentState, ServiceId, Step
+from domain.alerts import Alert, AlertStatus
+from domain.model import Health, IncidentId, IncidentState, ServiceId
 from domain.pager import AlertResult
 from tests.fakes import T0
 from tests.unit.conftest import World, make_catalog, make_world
@@ -62,7 +63,7 @@ def test_alert_on_healthy_service_opens_an_incident_at_level_1(world: World) -> 
 
     assert outcome.result is AlertResult.OPENED
     incident = world.store.incidents[IncidentId(1)]
-    assert (incident.state, incident.level, incident.round) == (IncidentState.TRIGGERED, 0, 0)
+    assert (incident.state, incident.level, incident.round) == (IncidentState.TRIGGERED, 1, 0)
     assert world.store.services[ServiceId("payments")].open_incident == incident.id
 
 
@@ -75,10 +76,10 @@ def test_alert_on_healthy_service_notifies_every_target_of_level_1(world: World)
 
 
 def test_alert_on_healthy_service_sets_deadline_to_now_plus_level_1_timeout(world: World) -> None:
-    outcome = world.pager.on_alert("payments", Alert("disk full"))
+    world.pager.on_alert("payments", Alert("disk full"))
 
     assert world.store.incidents[IncidentId(1)].ack_deadline == T0 + LEVEL_1_TIMEOUT
-    assert world.timer.scheduled == {outcome.incident_id: (Step(0, 0), T0 + LEVEL_1_TIMEOUT)}
+    assert world.wakeups.moments == {T0 + LEVEL_1_TIMEOUT}
 
 
 # 2. Nobody acknowledged before the deadline.
@@ -99,8 +100,8 @@ def test_ack_timeout_sets_deadline_to_the_next_levels_own_timeout(world: World) 
 
     deadline = T0 + LEVEL_1_TIMEOUT + LEVEL_2_TIMEOUT
     incident = world.store.incidents[incident_id]
-    assert (incident.level, incident.round, incident.ack_deadline) == (1, 0, deadline)
-    assert world.timer.scheduled == {incident_id: (Step(1, 0), deadline)}
+    assert (incident.level, incident.round, incident.ack_deadline) == (2, 0, deadline)
+    assert world.wakeups.moments == {deadline}
 
 
 # 3. Acknowledged, then the timeout arrives anyway.
@@ -111,7 +112,7 @@ def test_timeout_after_ack_notifies_nobody(world: World) -> None:
     world.pager.acknowledge(incident_id, "alice")
 
     world.clock.current = T0 + LEVEL_1_TIMEOUT
-    world.pager.on_ack_timeout(incident_id, Step(0, 0))
+    world.wakeups.fire_due()
     world.deliver()
 
     assert world.sent() == []
@@ -122,10 +123,10 @@ def test_timeout_after_ack_sets_no_new_deadline(world: World) -> None:
     world.pager.acknowledge(incident_id, "alice")
 
     world.clock.current = T0 + LEVEL_1_TIMEOUT
-    world.pager.on_ack_timeout(incident_id, Step(0, 0))
+    world.wakeups.fire_due()
 
     assert world.store.incidents[incident_id].ack_deadline is None
-    assert world.timer.scheduled == {}
+    assert world.wakeups.moments == set()
 
 
 # 4. An unhealthy service receives another alert.
@@ -146,7 +147,7 @@ def test_alert_on_unhealthy_service_keeps_the_deadline(world: World) -> None:
     world.pager.on_alert("payments", Alert("disk still full"))
 
     assert world.store.incidents[incident_id].ack_deadline == T0 + LEVEL_1_TIMEOUT
-    assert world.timer.scheduled == {incident_id: (Step(0, 0), T0 + LEVEL_1_TIMEOUT)}
+    assert world.wakeups.moments == {T0 + LEVEL_1_TIMEOUT}
 
 
 def test_alert_on_unhealthy_service_is_recorded_on_the_open_incident(world: World) -> None:
@@ -174,11 +175,11 @@ def test_resolved_alert_makes_the_service_healthy(world: World) -> None:
 
 
 def test_timeout_after_resolved_alert_notifies_nobody(world: World) -> None:
-    incident_id = open_incident(world)
+    open_incident(world)
     world.pager.on_alert("payments", Alert("disk ok", status=AlertStatus.RESOLVED))
 
     world.clock.current = T0 + LEVEL_1_TIMEOUT
-    world.pager.on_ack_timeout(incident_id, Step(0, 0))
+    world.wakeups.fire_due()
     world.deliver()
 
     assert world.sent() == []
@@ -190,10 +191,10 @@ def test_timeout_after_resolved_alert_leaves_no_deadline(world: World) -> None:
     world.pager.on_alert("payments", Alert("disk ok", status=AlertStatus.RESOLVED))
 
     world.clock.current = T0 + LEVEL_1_TIMEOUT
-    world.pager.on_ack_timeout(incident_id, Step(0, 0))
+    world.wakeups.fire_due()
 
     assert world.store.incidents[incident_id].ack_deadline is None
-    assert world.timer.scheduled == {}
+    assert world.wakeups.moments == set()
 
 
 def test_alert_after_recovery_opens_a_new_incident_at_level_1(world: World) -> None:
@@ -206,7 +207,7 @@ def test_alert_after_recovery_opens_a_new_incident_at_level_1(world: World) -> N
     assert outcome.result is AlertResult.OPENED
     assert outcome.incident_id is not None and outcome.incident_id != first
     incident = world.store.incidents[outcome.incident_id]
-    assert (incident.level, incident.round) == (0, 0)
+    assert (incident.level, incident.round) == (1, 0)
     assert sorted(world.sent()) == level_1_pages(outcome.incident_id)
 
 
@@ -223,7 +224,7 @@ def test_timeout_after_last_level_starts_over_at_level_1_while_repeats_remain() 
 
     assert sorted(world.sent()) == level_1_pages(incident_id)
     incident = world.store.incidents[incident_id]
-    assert (incident.level, incident.round) == (0, 1)
+    assert (incident.level, incident.round) == (1, 1)
     assert incident.ack_deadline == T0 + LEVEL_1_TIMEOUT + LEVEL_2_TIMEOUT + LEVEL_1_TIMEOUT
 
 
@@ -261,4 +262,4 @@ def test_exhaustion_notifies_nobody_and_leaves_no_deadline(world: World) -> None
     assert world.sent() == []
     incident = world.store.incidents[incident_id]
     assert (incident.state, incident.ack_deadline) == (IncidentState.TRIGGERED, None)
-    assert world.timer.scheduled == {}
+    assert world.wakeups.moments == set()

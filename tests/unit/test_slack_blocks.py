@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from adapters.slack_card import Action, CardItem, card
-from adapters.slack_cards import timeline_reply
+from adapters.slack_card_blocks import Action, CardItem, card
+from adapters.slack_card_updates import timeline_reply
 from bot.slack.blocks import oncall_line
 from bot.slack.commands import oncall
 from bot.slack.context import SlackContext
@@ -80,14 +80,14 @@ def test_a_card_item_of_an_acknowledged_incident_tells_who_and_when() -> None:
 
 
 def test_the_thread_reply_after_an_escalation_names_the_level() -> None:
-    incident = Incident(IncidentId(3), ServiceId("payments"), "DB down", opened_at=T0, level=1)
+    incident = Incident(IncidentId(3), ServiceId("payments"), "DB down", opened_at=T0, level=2)
 
     assert timeline_reply(incident, "09:15") == ":arrow_up: Escalated to level 2 at 09:15"
 
 
 def test_the_thread_reply_after_exhaustion_says_nobody_acknowledged() -> None:
     incident = Incident(
-        IncidentId(3), ServiceId("payments"), "DB down", opened_at=T0, level=1, exhausted=True
+        IncidentId(3), ServiceId("payments"), "DB down", opened_at=T0, level=2, exhausted=True
     )
 
     assert "nobody acknowledged level 2" in timeline_reply(incident, "09:25")

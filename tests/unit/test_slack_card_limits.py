@@ -6,8 +6,8 @@ import json
 from dataclasses import replace
 from datetime import timedelta
 
-from adapters.slack_card import ITEMS_PER_CARD, Action, CardItem, card, card_parts, escaped
-from adapters.slack_cards import timeline_reply
+from adapters.slack_card_blocks import ITEMS_PER_CARD, Action, CardItem, card, card_parts, escaped
+from adapters.slack_card_updates import timeline_reply
 from bot.slack.blocks import home_view, incidents_blocks, status_blocks
 from domain.model import Health, Incident, IncidentId, IncidentState, ServiceId
 from domain.queries import IncidentView, ServiceView

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from domain.model import Alert, IncidentId, IncidentState
+from domain.alerts import Alert
+from domain.model import IncidentId, IncidentState
 from domain.sms_replies import HELP, Action, Command, SmsReplies, parse_reply
 from tests.fakes import MemoryInboundMessageLog
 from tests.unit.conftest import World

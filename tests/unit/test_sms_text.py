@@ -7,8 +7,8 @@ import random
 import pytest
 
 from adapters.sms_text import fits_one_segment, sms_text
+from domain.delivery_ports import Page, PageItem
 from domain.model import Channel, IncidentId, ServiceId
-from domain.ports import Page, PageItem
 from tests.twilio_segments import encoded_units, num_segments
 
 REPLY = "Reply 12A to ack, 12R to resolve"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from domain.model import LATE_RETRY_WINDOW, Alert, AlertStatus, IncidentState, ServiceId
+from domain.alerts import LATE_RETRY_WINDOW, Alert, AlertStatus
+from domain.model import IncidentState, ServiceId
 from domain.pager import AlertResult
 from tests.fakes import T0
 from tests.unit.conftest import World

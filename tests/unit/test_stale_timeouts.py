@@ -5,8 +5,9 @@ from __future__ import annotations
 import copy
 from datetime import timedelta
 
+from domain.alerts import Alert, AlertStatus
 from domain.events import Event
-from domain.model import Alert, AlertStatus, Incident, IncidentId, Step
+from domain.model import Incident, IncidentId, Step
 from tests.fakes import T0
 from tests.unit.conftest import World
 
@@ -33,7 +34,7 @@ def test_timeout_for_another_level_changes_nothing(world: World) -> None:
     world.clock.current = LEVEL_1_DEADLINE
     before = snapshot(world, incident_id)
 
-    world.pager.on_ack_timeout(incident_id, Step(1, 0))
+    world.pager.on_ack_timeout(incident_id, Step(2, 0))
 
     assert snapshot(world, incident_id) == before
 
@@ -43,7 +44,7 @@ def test_timeout_for_another_round_changes_nothing(world: World) -> None:
     world.clock.current = LEVEL_1_DEADLINE
     before = snapshot(world, incident_id)
 
-    world.pager.on_ack_timeout(incident_id, Step(0, 1))
+    world.pager.on_ack_timeout(incident_id, Step(1, 1))
 
     assert snapshot(world, incident_id) == before
 
@@ -54,7 +55,7 @@ def test_timeout_after_ack_changes_nothing(world: World) -> None:
     world.clock.current = LEVEL_1_DEADLINE
     before = snapshot(world, incident_id)
 
-    world.pager.on_ack_timeout(incident_id, Step(0, 0))
+    world.pager.on_ack_timeout(incident_id, Step(1, 0))
 
     assert snapshot(world, incident_id) == before
 
@@ -65,7 +66,7 @@ def test_timeout_after_resolution_changes_nothing(world: World) -> None:
     world.clock.current = LEVEL_1_DEADLINE
     before = snapshot(world, incident_id)
 
-    world.pager.on_ack_timeout(incident_id, Step(0, 0))
+    world.pager.on_ack_timeout(incident_id, Step(1, 0))
 
     assert snapshot(world, incident_id) == before
 
@@ -73,13 +74,13 @@ def test_timeout_after_resolution_changes_nothing(world: World) -> None:
 def test_same_timeout_delivered_twice_escalates_once(world: World) -> None:
     incident_id = open_incident(world)
     world.clock.current = LEVEL_1_DEADLINE
-    world.pager.on_ack_timeout(incident_id, Step(0, 0))
+    world.pager.on_ack_timeout(incident_id, Step(1, 0))
     before = snapshot(world, incident_id)
 
-    world.pager.on_ack_timeout(incident_id, Step(0, 0))
+    world.pager.on_ack_timeout(incident_id, Step(1, 0))
 
     assert snapshot(world, incident_id) == before
-    assert world.store.incidents[incident_id].level == 1
+    assert world.store.incidents[incident_id].level == 2
 
 
 def test_timeout_before_the_deadline_changes_nothing(world: World) -> None:
@@ -87,7 +88,7 @@ def test_timeout_before_the_deadline_changes_nothing(world: World) -> None:
     world.clock.current = LEVEL_1_DEADLINE - timedelta(minutes=5)
     before = snapshot(world, incident_id)
 
-    world.pager.on_ack_timeout(incident_id, Step(0, 0))
+    world.pager.on_ack_timeout(incident_id, Step(1, 0))
     world.deliver()
 
     assert snapshot(world, incident_id) == before
@@ -96,16 +97,16 @@ def test_timeout_before_the_deadline_changes_nothing(world: World) -> None:
 
 def test_early_timeout_is_rescheduled_for_the_real_deadline(world: World) -> None:
     incident_id = open_incident(world)
-    world.timer.scheduled.clear()  # the scheduler fired early and forgot the wake-up
+    world.wakeups.moments.clear()  # the scheduler fired early and forgot the wake-up
     world.clock.current = LEVEL_1_DEADLINE - timedelta(minutes=5)
 
-    world.pager.on_ack_timeout(incident_id, Step(0, 0))
+    world.pager.on_ack_timeout(incident_id, Step(1, 0))
 
-    assert world.timer.scheduled == {incident_id: (Step(0, 0), LEVEL_1_DEADLINE)}
+    assert world.wakeups.moments == {LEVEL_1_DEADLINE}
 
 
 def test_timeout_for_an_unknown_incident_is_ignored(world: World) -> None:
-    world.pager.on_ack_timeout(IncidentId(42), Step(0, 0))
+    world.pager.on_ack_timeout(IncidentId(42), Step(1, 0))
 
     assert world.store.incidents == {}
-    assert world.timer.scheduled == {}
+    assert world.wakeups.moments == set()

@@ -6,8 +6,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 from domain import events
+from domain.alerts import Alert
 from domain.model import (
-    Alert,
     Catalog,
     Channel,
     Contact,

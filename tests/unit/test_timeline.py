@@ -6,7 +6,8 @@ from datetime import timedelta
 from typing import TypeVar
 
 from domain import events
-from domain.model import Alert, AlertStatus, IncidentId
+from domain.alerts import Alert, AlertStatus
+from domain.model import IncidentId
 from tests.fakes import T0
 from tests.unit.conftest import World
 

@@ -14,8 +14,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from domain.delivery_ports import PageItem
 from domain.model import Incident, IncidentId, IncidentState, Person, PersonId
-from domain.ports import PageItem
 
 Block = dict[str, Any]
 
@@ -83,10 +83,16 @@ class CardItem:
             who, since = incident.acknowledged_by, incident.acknowledged_at or since
         elif incident.state is IncidentState.RESOLVED:
             who, since = incident.resolved_by, incident.resolved_at or since
-        level = incident.level + 1
         who = None if who is None else display_name(who, people or {})
         return cls(
-            incident.id, service_name, incident.summary, incident.state, level, since, who, incident.exhausted
+            incident.id,
+            service_name,
+            incident.summary,
+            incident.state,
+            incident.level,
+            since,
+            who,
+            incident.exhausted,
         )
 
 

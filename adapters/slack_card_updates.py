@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping
 from functools import partial
 
@@ -10,8 +9,9 @@ import structlog
 
 from adapters.db.slack_store import PostedCard, Refresh, SqlSlackStore, ThreadReply
 from adapters.slack_api import SlackWebApi
-from adapters.slack_card import NAME_TEXT, CardItem, card, display_name, escaped, hhmm
-from domain.errors import NotificationFailed
+from adapters.slack_card_blocks import NAME_TEXT, CardItem, card, display_name, escaped, hhmm
+from adapters.worker import Worker
+from domain.errors import SendFailed
 from domain.model import Incident, IncidentId, IncidentState, Person, PersonId, ServiceId
 from domain.ports import Clock, UnitOfWorkFactory
 
@@ -28,9 +28,9 @@ def timeline_reply(incident: Incident, at: str, people: Mapping[PersonId, Person
         who = _who(incident.acknowledged_by, people)
         return f":large_yellow_circle: Acknowledged by {who} at {at}: escalation stopped"
     if incident.exhausted:
-        return f":warning: Escalation exhausted at {at}: nobody acknowledged level {incident.level + 1}"
+        return f":warning: Escalation exhausted at {at}: nobody acknowledged level {incident.level}"
     again = f" (round {incident.round + 1})" if incident.round else ""
-    return f":arrow_up: Escalated to level {incident.level + 1}{again} at {at}"
+    return f":arrow_up: Escalated to level {incident.level}{again} at {at}"
 
 
 def _who(acted: str | None, people: Mapping[PersonId, Person] | None) -> str:
@@ -39,7 +39,8 @@ def _who(acted: str | None, people: Mapping[PersonId, Person] | None) -> str:
 
 class SlackCardUpdater:
     """Implements IncidentObserver. A change is stored first (durable: a restart or a rate limit loses
-    nothing), then `drain` renders each stale incident's current state into every card showing it."""
+    nothing), then `drain` renders each stale incident's current state into every card showing it.
+    `on_pending` is called after a change is stored, so whoever drains knows to (`SlackCardRelay` sets it)."""
 
     def __init__(
         self,
@@ -49,6 +50,7 @@ class SlackCardUpdater:
         service_names: Callable[[ServiceId], str],
         clock: Clock,
         people: Mapping[PersonId, Person] | None = None,
+        on_pending: Callable[[], None] = lambda: None,
     ) -> None:
         self._api = api
         self._people = people or {}
@@ -56,7 +58,7 @@ class SlackCardUpdater:
         self._uow = uow
         self._service_names = service_names
         self._clock = clock
-        self.bell = threading.Event()
+        self.on_pending = on_pending
 
     def incident_changed(self, incident: Incident) -> None:
         now = self._clock.now()
@@ -64,7 +66,7 @@ class SlackCardUpdater:
             self._store.request_refresh(incident.id, [timeline_reply(incident, hhmm(now), self._people)], now)
         except Exception:  # the incident's change is committed; a stale card must not turn it into an error
             _log.exception("slack card refresh not recorded", incident=int(incident.id))
-        self.bell.set()
+        self.on_pending()
 
     def drain(self) -> int:
         """Apply every pending refresh and reply. Returns how many Slack calls failed (left for later)."""
@@ -82,7 +84,7 @@ class SlackCardUpdater:
     def _attempt(self, work: Callable[[], None], what: str) -> bool:
         try:
             work()
-        except NotificationFailed as failure:
+        except SendFailed as failure:
             _log.warning("slack update failed", what=what, reason=failure.reason)
             return False
         return True
@@ -97,7 +99,7 @@ class SlackCardUpdater:
         text, blocks = card(items)
         try:
             self._api.call("chat.update", channel=posted.channel, ts=posted.ts, text=text, blocks=blocks)
-        except NotificationFailed as failure:
+        except SendFailed as failure:
             if not failure.permanent:
                 raise
             # A deleted message or a channel the bot left cannot be updated, ever: skip that card.
@@ -108,7 +110,7 @@ class SlackCardUpdater:
             self._api.call(
                 "chat.postMessage", channel=reply.channel, thread_ts=reply.thread_ts, text=reply.text
             )
-        except NotificationFailed as failure:
+        except SendFailed as failure:
             if not failure.permanent:
                 raise
             _log.warning("slack thread reply dropped", channel=reply.channel, reason=failure.reason)
@@ -125,29 +127,21 @@ class SlackCardUpdater:
 
 
 class SlackCardRelay:
-    """A thread running `drain` when the updater rings, and every `poll_interval` for what failed."""
+    """A worker running the updater's `drain` when a change is pending, and every `poll_interval` for what
+    failed (a round that raised, the database away a moment, is tried again after `poll_interval` too)."""
 
     def __init__(self, updater: SlackCardUpdater, poll_interval: float = 5.0) -> None:
         self._updater = updater
         self._poll_interval = poll_interval
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._worker = Worker("slack-cards", self._round, restart_after=poll_interval)
+        updater.on_pending = self._worker.wake
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="slack-cards", daemon=True)
-        self._thread.start()
+        self._worker.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        self._stopping.set()
-        self._updater.bell.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        self._worker.stop(timeout)
 
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            self._updater.bell.clear()
-            try:
-                self._updater.drain()
-            except Exception:  # the database may be briefly away; the pending rows wait for the next pass
-                _log.exception("slack card pass failed")
-            self._updater.bell.wait(self._poll_interval)
+    def _round(self) -> float:
+        self._updater.drain()
+        return self._poll_interval
