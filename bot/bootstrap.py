@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 
 from sqlalchemy import Engine
 
@@ -12,21 +13,21 @@ from adapters.clock import SystemClock
 from adapters.db import SqlAlchemyUnitOfWork, make_engine, upgrade
 from adapters.db.gauges import SqlGauges
 from adapters.db.inbound_log import SqlInboundMessageLog
-from adapters.db.leadership import Leadership, leadership_for
+from adapters.db.leadership import Leadership, PostgresLeaderElector, SoleLeader
 from adapters.logged_notifier import LoggedNotifier
 from adapters.outbox_relay import ThreadedOutboxRelay
 from adapters.prometheus_metrics import PrometheusMetrics
-from bot.channels import channel_notifiers
 from bot.config import PagerConfig, load_config
 from bot.intake import AlertIntake
 from bot.settings import Settings
-from bot.slack.wiring import SlackParts, attach_bolt_app, wire_slack
+from bot.wiring.channels import channel_notifiers
+from bot.wiring.slack import SlackParts, attach_bolt_app, wire_slack
 from domain.delivery_ports import Notifier
 from domain.dispatch import Dispatcher, DispatchPolicy
 from domain.fallthrough import DeliveryReports
 from domain.model import Channel
 from domain.pager import Pager
-from domain.ports import Clock, UnitOfWork, WakeUps
+from domain.ports import Clock, UnitOfWorkFactory, WakeUps
 from domain.queries import Queries
 from domain.sms_replies import SmsReplies
 
@@ -84,56 +85,80 @@ def bootstrap(
     notifiers: Mapping[Channel, Notifier] | None = None,
     migrate: bool = True,
 ) -> Runtime:
-    """Build the pager from settings; tests pass fakes for any part."""
+    """Build the pager from settings; tests pass fakes for the clock, the wake-ups and any notifier."""
     config = config or load_config(settings.config_path)
-    engine = make_engine(settings.database_url)
-    if migrate:
-        upgrade(engine)
+    engine = _database(settings, migrate)
     clock = clock or SystemClock()
-
-    def uow() -> UnitOfWork:
-        return SqlAlchemyUnitOfWork(engine)
-
+    uow = partial(SqlAlchemyUnitOfWork, engine)
     slack = wire_slack(settings, config.catalog, engine, uow, clock)
-    notifiers = {
-        channel: LoggedNotifier(channel, notifier)
-        for channel, notifier in {
-            **channel_notifiers(settings, uow, clock),
-            **({Channel.SLACK: slack.notifier} if slack else {}),
-            **(notifiers or {}),
-        }.items()
-    }
     metrics = PrometheusMetrics()
     metrics.read_at_scrape(SqlGauges(engine).read)
-    policy = DispatchPolicy(
-        bundle_window=settings.bundle_window,
-        lease=settings.outbox_lease,
-        delivery_deadline=settings.delivery_deadline,
-    )
-    dispatcher = Dispatcher(config.catalog, uow, notifiers, clock, policy, metrics=metrics)
+    chosen = _notifiers(settings, uow, clock, slack, notifiers)
+    dispatcher = _dispatcher(settings, config, uow, clock, metrics, chosen)
     relay = ThreadedOutboxRelay(
-        dispatcher, clock, channels=notifiers, sends_at_once=_sends_at_once(settings, engine)
+        dispatcher, clock, channels=chosen, sends_at_once=_sends_at_once(settings, engine)
     )
-    leadership = leadership_for(engine)
+    leadership, sweep = _leadership(engine), settings.sweep_interval
     scheduler = None
     if wakeups is None:
-        wakeups = scheduler = ApschedulerWakeUps(
-            engine, clock, leadership=leadership, sweep_interval=settings.sweep_interval
-        )
+        wakeups = scheduler = ApschedulerWakeUps(engine, clock, leadership=leadership, sweep_interval=sweep)
     pager = Pager(
         config.catalog, uow, clock, wakeups,
         doorbell=relay, observer=slack.updater if slack else None, metrics=metrics,
     )  # fmt: skip
     queries = Queries(config.catalog, uow)
-    sms_replies = SmsReplies(config.catalog, pager, uow, clock, SqlInboundMessageLog(engine))
-    deliveries = DeliveryReports(config.catalog, uow, clock, doorbell=relay)
     if slack is not None:
         attach_bolt_app(slack, settings, pager, queries, clock, metrics.slack_socket_reconnected)
     return Runtime(
         settings, config, engine, pager, queries, dispatcher, wakeups, relay, AlertIntake(pager),
-        clock=clock, sms_replies=sms_replies, deliveries=deliveries, slack=slack, metrics=metrics,
-        leadership=leadership, scheduler=scheduler,
+        clock=clock, slack=slack, metrics=metrics, leadership=leadership, scheduler=scheduler,
+        sms_replies=SmsReplies(config.catalog, pager, uow, clock, SqlInboundMessageLog(engine)),
+        deliveries=DeliveryReports(config.catalog, uow, clock, doorbell=relay),
     )  # fmt: skip
+
+
+def _database(settings: Settings, migrate: bool) -> Engine:
+    engine = make_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    return engine
+
+
+def _notifiers(
+    settings: Settings,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    slack: SlackParts | None,
+    given: Mapping[Channel, Notifier] | None,
+) -> dict[Channel, Notifier]:
+    """Each channel's notifier (the console's until its provider is configured), its failures logged."""
+    chosen = {
+        **channel_notifiers(settings, uow, clock),
+        **({Channel.SLACK: slack.notifier} if slack else {}),
+        **(given or {}),
+    }
+    return {channel: LoggedNotifier(channel, notifier) for channel, notifier in chosen.items()}
+
+
+def _dispatcher(
+    settings: Settings,
+    config: PagerConfig,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    metrics: PrometheusMetrics,
+    notifiers: Mapping[Channel, Notifier],
+) -> Dispatcher:
+    policy = DispatchPolicy(
+        bundle_window=settings.bundle_window,
+        lease=settings.outbox_lease,
+        delivery_deadline=settings.delivery_deadline,
+    )
+    return Dispatcher(config.catalog, uow, notifiers, clock, policy, metrics=metrics)
+
+
+def _leadership(engine: Engine) -> Leadership:
+    """Election among replicas on PostgreSQL; on SQLite the single process (its file lock says so) leads."""
+    return PostgresLeaderElector(engine) if engine.dialect.name == "postgresql" else SoleLeader()
 
 
 def _sends_at_once(settings: Settings, engine: Engine) -> int:

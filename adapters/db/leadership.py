@@ -181,12 +181,5 @@ class PostgresLeaderElector:
             conn.close()
 
 
-def leadership_for(engine: Engine) -> Leadership:
-    """Election among replicas on PostgreSQL; on SQLite the single process always leads."""
-    if engine.dialect.name == "postgresql":
-        return PostgresLeaderElector(engine)
-    return SoleLeader()
-
-
 def _nothing() -> None:
     pass

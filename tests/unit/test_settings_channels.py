@@ -7,8 +7,8 @@ import pytest
 from adapters.console import ConsoleNotifier
 from adapters.smtp_email import SmtpEmailSender
 from adapters.twilio_sms import TwilioSmsSender
-from bot.channels import channel_notifiers
 from bot.settings import Settings, SettingsError
+from bot.wiring.channels import channel_notifiers
 from domain.model import Channel
 from tests.fakes import FakeClock, InMemoryUnitOfWork, MemoryStore
 

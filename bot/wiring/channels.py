@@ -14,9 +14,7 @@ from domain.model import Channel, IncidentId
 from domain.ports import Clock, UnitOfWorkFactory
 
 
-def channel_notifiers(
-    settings: Settings, uow: UnitOfWorkFactory, clock: Clock
-) -> dict[Channel, Notifier]:
+def channel_notifiers(settings: Settings, uow: UnitOfWorkFactory, clock: Clock) -> dict[Channel, Notifier]:
     def timeline(incident_id: IncidentId) -> Sequence[Event]:
         with uow() as work:
             return work.timeline.of(incident_id)
