@@ -3,15 +3,18 @@ serving (and leading) while the current one starts beside it and migrates; then 
 is refused, and every page leaves once, whichever version took the alert and whichever sent the page.
 
 The old version is the source tree as git holds it just before the newest migration was added (HEAD when that
-migration is not committed yet), run with this checkout's Python environment. A migration that fails here is
-one the previous version cannot run beside: upgrading to it needs every old replica stopped first, or a
+migration is not committed yet), run with this checkout's Python environment; a commit there that cannot start
+(one step of a change landed over several commits) is passed over for the one before it. A migration that fails
+here is one the previous version cannot run beside: upgrading to it needs every old replica stopped first, or a
 release in between (add the column nullable first; make it required once no old version writes).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -54,19 +57,37 @@ def config() -> str:
 
 
 def previous_version(into: Path) -> Path:
-    """The source tree just before the newest migration, extracted into `into`."""
+    """The source tree just before the newest migration, extracted into `into`: the newest commit before it
+    whose pager can be built."""
     newest = (VERSIONS / f"{newest_revision()}.py").relative_to(ROOT).as_posix()
     added = git("log", "--diff-filter=A", "--format=%H", "--", newest).strip()
-    revision = f"{added.splitlines()[0]}^" if added else "HEAD"
+    start = f"{added.splitlines()[0]}^" if added else "HEAD"
+    for n, revision in enumerate(git("rev-list", "--first-parent", "--max-count=10", start).split()):
+        tree = extract(revision, into / str(n))
+        if builds(tree):
+            return tree
+    raise AssertionError(f"no commit of the ten before {start} can start a pager")
+
+
+def extract(revision: str, into: Path) -> Path:
     archive = subprocess.run(
         ["git", "-C", str(ROOT), "archive", "--format=tar", revision, "domain", "adapters", "bot"],
         capture_output=True,
         check=True,
         timeout=60,
     )
-    into.mkdir()
+    into.mkdir(parents=True)
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True, timeout=60)
     return into
+
+
+def builds(tree: Path) -> bool:
+    """Does the composition root of `tree` import (every module it wires)?"""
+    probe = [sys.executable, "-c", "import bot.bootstrap, bot.cli, bot.http"]
+    return (
+        subprocess.run(probe, cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)}, timeout=60).returncode
+        == 0
+    )
 
 
 def git(*args: str) -> str:
