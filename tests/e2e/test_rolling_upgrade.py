@@ -4,9 +4,9 @@ is refused, and every page leaves once, whichever version took the alert and whi
 
 The old version is the source tree as git holds it just before the newest migration was added (HEAD when that
 migration is not committed yet), run with this checkout's Python environment; a commit there that cannot start
-(one step of a change landed over several commits) is passed over for the one before it. A migration that fails
-here is one the previous version cannot run beside: upgrading to it needs every old replica stopped first, or a
-release in between (add the column nullable first; make it required once no old version writes).
+(one step of a change landed over several commits) is passed over for the one before it. A migration that
+fails here is one the previous version cannot run beside: upgrading to it needs every old replica stopped
+first, or a release in between (add the column nullable first; make it required once no old version writes).
 """
 
 from __future__ import annotations
