@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 
 from domain.delivery_ports import PageItem
@@ -39,12 +40,14 @@ ITEMS_PER_CARD = (MESSAGE_BLOCKS - 1) // BLOCKS_PER_ITEM
 CARD_TEXT = 10_000
 STATE_GROWTH = 200
 
-_STATE_ICONS = {
-    IncidentState.TRIGGERED: ":red_circle:",
-    IncidentState.ACKNOWLEDGED: ":large_yellow_circle:",
-    IncidentState.RESOLVED: ":large_green_circle:",
-}
-_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_STATE_ICONS = MappingProxyType(
+    {
+        IncidentState.TRIGGERED: ":red_circle:",
+        IncidentState.ACKNOWLEDGED: ":large_yellow_circle:",
+        IncidentState.RESOLVED: ":large_green_circle:",
+    }
+)
+_ESCAPES = MappingProxyType({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _ELLIPSIS = "…"
 
 

@@ -17,7 +17,7 @@ from domain.errors import SendFailed
 # https://www.twilio.com/docs/errors/20003), 21211 (invalid To), 21408 (region not enabled), 21602 (no body),
 # 21603 (no sender), 21604 (no To), 21606 (From cannot send there), 21610 (recipient unsubscribed),
 # 21612 (route not reachable), 21614 (not a mobile), 21617 (body over 1,600 characters).
-_RETRYABLE_CODES = {20429}
+_RETRYABLE_CODES = frozenset({20429})
 # A StatusCallback URL is at most 4000 characters (https://www.twilio.com/docs/api/errors/21609): a big bundle
 # names only the incidents that fit rather than lose the page to error 21609.
 _MAX_CALLBACK = 4000

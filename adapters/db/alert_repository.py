@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import (
@@ -165,7 +166,7 @@ def _latest_query(postgresql: bool) -> Any:
     )
 
 
-_LATEST = {flag: _latest_query(flag) for flag in (False, True)}
+_LATEST = MappingProxyType({flag: _latest_query(flag) for flag in (False, True)})
 _RESOLVE_EVERY_ALERT = (
     update(alerts)
     .where(alerts.c.incident_id == bindparam("b_incident"), alerts.c.firing)

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 
-_POSTGRES_SCHEMES = {"postgres", "postgresql"}
+_POSTGRES_SCHEMES = frozenset({"postgres", "postgresql"})
 _BUSY_TIMEOUT_MS = 30_000
 
 
