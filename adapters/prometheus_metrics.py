@@ -14,8 +14,8 @@ from adapters.db.gauges import Gauges
 from domain.model import Channel
 from domain.observing_ports import NotificationOutcome
 
-INTEGRATIONS = ("generic", "alertmanager", "grafana", "pagerduty")
-ALERT_OUTCOMES = ("opened", "appended", "resolved", "ignored", "rejected")
+INTEGRATIONS = ("generic", "alertmanager", "grafana", "pagerduty", "heartbeat")
+ALERT_OUTCOMES = ("opened", "appended", "resolved", "ignored", "suppressed", "rejected")
 # From a healthy few milliseconds to minutes behind, where a pager falling behind shows.
 LATENESS_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300)
 ACK_BUCKETS = (10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400)

@@ -81,13 +81,13 @@ class TwilioSmsSender:
         try:
             message = self._client.messages.create(to=page.address, body=sms_text(page), **options)
         except TwilioRestException as exc:
-            raise _failure(exc) from exc
+            raise twilio_failure(exc) from exc
         except requests.RequestException as exc:
             raise SendFailed(f"Twilio unreachable: {type(exc).__name__}", permanent=False) from exc
         return str(message.sid)
 
 
-def _failure(exc: TwilioRestException) -> SendFailed:
+def twilio_failure(exc: TwilioRestException) -> SendFailed:
     """Twilio's refusal as the port's error, naming Twilio's error code (see /docs/errors/<code>)."""
     retryable = exc.status == 429 or exc.status >= 500 or exc.code in _RETRYABLE_CODES
     code = f" error {exc.code}" if exc.code else ""

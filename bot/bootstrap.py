@@ -16,6 +16,8 @@ from adapters.db.inbound_log import SqlInboundMessageLog
 from adapters.db.leadership import Leadership, PostgresLeaderElector, SoleLeader
 from adapters.logged_notifier import LoggedNotifier
 from adapters.outbox_relay import ThreadedOutboxRelay
+from adapters.prometheus_heartbeats import HeartbeatGauges
+from adapters.prometheus_maintenance import MaintenanceGauges
 from adapters.prometheus_metrics import PrometheusMetrics
 from bot.config import PagerConfig, load_config
 from bot.intake import AlertIntake
@@ -30,6 +32,7 @@ from domain.pager import Pager
 from domain.ports import Clock, UnitOfWorkFactory, WakeUps
 from domain.queries import Queries
 from domain.sms_replies import SmsReplies
+from domain.voice_calls import VoiceCalls
 
 
 @dataclass
@@ -48,6 +51,7 @@ class Runtime:
     clock: Clock | None = None
     sms_replies: SmsReplies | None = None
     deliveries: DeliveryReports | None = None
+    voice_calls: VoiceCalls | None = None
     slack: SlackParts | None = None
     metrics: PrometheusMetrics = field(default_factory=PrometheusMetrics)
     leadership: Leadership | None = None
@@ -55,6 +59,7 @@ class Runtime:
     scheduler: ApschedulerWakeUps | None = None
 
     def start(self) -> None:
+        self.pager.maintenance.declare(self.config.maintenance)  # once per window, whoever starts first
         if self.scheduler is not None:
             self.scheduler.start(self.pager.engine.run_due)
             self.pager.engine.rearm()  # stored wake-ups may have been lost: ask again for every deadline
@@ -93,7 +98,7 @@ def bootstrap(
     slack = wire_slack(settings, config.catalog, engine, uow, clock)
     metrics = PrometheusMetrics()
     metrics.read_at_scrape(SqlGauges(engine).read)
-    chosen = _notifiers(settings, uow, clock, slack, notifiers)
+    chosen = _notifiers(settings, config, uow, clock, slack, notifiers)
     dispatcher = _dispatcher(settings, config, uow, clock, metrics, chosen)
     relay = ThreadedOutboxRelay(
         dispatcher, clock, channels=chosen, sends_at_once=_sends_at_once(settings, engine)
@@ -107,13 +112,17 @@ def bootstrap(
         doorbell=relay, observer=slack.updater if slack else None, metrics=metrics,
     )  # fmt: skip
     queries = Queries(config.catalog, uow)
+    metrics.registry.register(MaintenanceGauges(pager.maintenance.counts))
+    metrics.registry.register(HeartbeatGauges(pager.heartbeats.counts))
     if slack is not None:
         attach_bolt_app(slack, settings, pager, queries, clock, metrics.slack_socket_reconnected)
+    deliveries = DeliveryReports(config.catalog, uow, clock, doorbell=relay)
+    inbound = SqlInboundMessageLog(engine)
     return Runtime(
         settings, config, engine, pager, queries, dispatcher, wakeups, relay, AlertIntake(pager),
         clock=clock, slack=slack, metrics=metrics, leadership=leadership, scheduler=scheduler,
-        sms_replies=SmsReplies(config.catalog, pager, uow, clock, SqlInboundMessageLog(engine)),
-        deliveries=DeliveryReports(config.catalog, uow, clock, doorbell=relay),
+        sms_replies=SmsReplies(config.catalog, pager, uow, clock, inbound), deliveries=deliveries,
+        voice_calls=VoiceCalls(config.catalog, pager, uow, clock, inbound, deliveries),
     )  # fmt: skip
 
 
@@ -126,6 +135,7 @@ def _database(settings: Settings, migrate: bool) -> Engine:
 
 def _notifiers(
     settings: Settings,
+    config: PagerConfig,
     uow: UnitOfWorkFactory,
     clock: Clock,
     slack: SlackParts | None,
@@ -133,7 +143,7 @@ def _notifiers(
 ) -> dict[Channel, Notifier]:
     """Each channel's notifier (the console's until its provider is configured), its failures logged."""
     chosen = {
-        **channel_notifiers(settings, uow, clock),
+        **channel_notifiers(settings, uow, clock, config.catalog),
         **({Channel.SLACK: slack.notifier} if slack else {}),
         **(given or {}),
     }

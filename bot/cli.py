@@ -16,7 +16,10 @@ from sqlalchemy.engine import make_url
 
 from adapters.db.process_lock import DatabaseInUse, SqliteProcessLock
 from bot import cli_health, cli_oncall
+from bot.cli_heartbeats import heartbeat_warnings, heartbeats_table
+from bot.cli_maintenance import maintenance_table
 from bot.config import ConfigError, PagerConfig, load_config
+from bot.config_notify import notify_warnings
 from bot.config_oncall import unreachable_warnings
 from bot.settings import Settings, SettingsError
 from domain.errors import NotFound
@@ -106,6 +109,7 @@ def check_config(path: Annotated[Path, typer.Argument(help="The YAML file to che
             (len(c.rotations), "rotation/rotations"),
             (len(c.policies), "escalation policy/escalation policies"),
             (len(c.services), "service/services"),
+            *([(len(c.heartbeats), "heartbeat/heartbeats")] if c.heartbeats else []),
         ]
     )
     console.print(f"{path}: OK — {counts}", highlight=False, soft_wrap=True)
@@ -113,6 +117,10 @@ def check_config(path: Annotated[Path, typer.Argument(help="The YAML file to che
         if service.id not in loaded.integration_keys.values():
             console.print(f"warning: services.{service.id} has no integration key: no monitor can page it")
     for warning in unreachable_warnings(c.rotations, c.people, datetime.now(UTC)):
+        console.print(f"warning: {warning}", highlight=False)
+    for warning in heartbeat_warnings(loaded):
+        console.print(f"warning: {warning}", highlight=False)
+    for warning in notify_warnings(c.people):
         console.print(f"warning: {warning}", highlight=False)
 
 
@@ -132,9 +140,15 @@ def status(
         services = runtime.queries.services()
         incidents = runtime.queries.incident_page(OPEN_STATES, limit).views
         unshown = runtime.queries.open_incident_count() - len(incidents)
+        heartbeats = runtime.pager.heartbeats.views()
+        maintenance = runtime.pager.maintenance.view()
     finally:
         runtime.engine.dispose()
     _print_status(services, incidents)
+    if heartbeats:
+        console.print(heartbeats_table(heartbeats))
+    if maintenance.windows:
+        console.print(maintenance_table(maintenance))
     if unshown > 0:
         more = _count(unshown, "more open incident/more open incidents")
         console.print(f"… and {more}: raise --limit, or page through GET /api/incidents", highlight=False)

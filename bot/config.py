@@ -15,9 +15,13 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from bot import config_schema as schema
+from bot.config_heartbeats import HeartbeatSpec, by_name, heartbeat
+from bot.config_maintenance import maintenance_windows
+from bot.config_notify import LocatedProblem
 from bot.config_oncall import apply_overrides
 from bot.config_yaml import Loc, Problems, dotted, expand, load_yaml
 from bot.durations import parse_duration
+from domain.maintenance import MaintenanceWindow
 from domain.model import Catalog, RotationId, ServiceId, TargetKind
 
 __all__ = ["ConfigError", "PagerConfig", "load_config", "parse_config", "parse_duration"]
@@ -73,6 +77,7 @@ class PagerConfig:
     integration_keys: KeyRing = field(repr=False)
     source: str
     grafana_secrets: Mapping[ServiceId, str] = field(default_factory=dict, repr=False)
+    maintenance: tuple[MaintenanceWindow, ...] = ()  # planned windows, stored when the pager starts
 
 
 def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> PagerConfig:
@@ -110,18 +115,24 @@ def _parse(text: str, source: str, env: Mapping[str, str], problems: Problems) -
         "escalation_policies", sections.escalation_policies, schema.PolicySpec, schema.policy, problems
     )
     services = _section("services", sections.services, schema.ServiceSpec, schema.service, problems)
+    heartbeats = _section("heartbeats", sections.heartbeats, HeartbeatSpec, heartbeat, problems)
     _check_references(dict(sections), problems)
+    windows = maintenance_windows(
+        sections.maintenance, sections.services, problems.add, problems.add_validation
+    )
     catalog = Catalog(
         people={person.id: person for person in people},
         policies={policy.id: policy for policy in policies},
         services={service.id: service for service in services},
         rotations={RotationId(rotation.id): rotation for rotation in rotations},
+        heartbeats=by_name(heartbeats, {service.id: service for service in services}),
     )
     return PagerConfig(
         catalog,
         KeyRing(_integration_keys(dict(sections), problems)),
         source,
         grafana_secrets=MappingProxyType(_grafana_secrets(dict(sections))),
+        maintenance=windows,
     )
 
 
@@ -146,6 +157,8 @@ def _section(
             built.append(build(key, model.model_validate(value)))
         except ValidationError as exc:
             problems.add_validation(exc, (name, key))
+        except LocatedProblem as exc:
+            problems.add((name, key, *exc.loc), str(exc))
         except ValueError as exc:  # the domain's own invariants, InvalidPolicy included
             problems.add((name, key), str(exc))
     return built
@@ -180,6 +193,8 @@ def _check_references(sections: Mapping[str, object], problems: Problems) -> Non
             _check_known(loc, target.kind.value, target.ref, known[target.kind], problems)
     for loc, policy in _at(sections, ("services", "*", "escalation_policy")):
         _check_known(loc, "escalation policy", policy, sections["escalation_policies"], problems)
+    for loc, service in _at(sections, ("heartbeats", "*", "service")):
+        _check_known(loc, "service", service, sections["services"], problems)
 
 
 def _check_known(loc: Loc, kind: str, ref: object, known: object, problems: Problems) -> None:

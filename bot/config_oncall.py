@@ -105,4 +105,13 @@ def unreachable_warnings(
         for p in people.values()
         if not p.contacts and not p.fallbacks
     ]
+    warnings += [
+        f"people.{p.id}: has no phone number (sms, voice or phone): a page can neither call nor text them"
+        for p in people.values()
+        if (p.contacts or p.fallbacks) and not _has_phone(p)
+    ]
     return warnings
+
+
+def _has_phone(person: Person) -> bool:
+    return any(c.channel in (Channel.SMS, Channel.VOICE) for c in (*person.contacts, *person.fallbacks))

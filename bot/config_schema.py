@@ -8,8 +8,17 @@ from datetime import timedelta, timezone
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    model_validator,
+)
 
+from bot.config_notify import notify_step, with_notify
 from bot.config_oncall import hold_back, normalise_phone
 from bot.durations import parse_duration
 from domain.model import (
@@ -58,7 +67,7 @@ def target(value: object) -> Target:
     if len(ref) >= 2 and ref[0] == ref[-1] and ref[0] in "\"'":
         text = f"{kind}:{ref[1:-1]}"
     parsed = Target.parse(text)
-    if parsed.kind is TargetKind.SMS:
+    if parsed.kind in (TargetKind.SMS, TargetKind.VOICE):
         return Target(parsed.kind, normalise_phone(parsed.ref))
     if parsed.kind is TargetKind.EMAIL:
         _email(parsed.ref)
@@ -84,9 +93,18 @@ class _Spec(BaseModel):
 class PersonSpec(_Spec):
     name: _NonEmptyText | None = None
     sms: Annotated[str, PlainValidator(_phone)] | None = None
+    voice: Annotated[str, PlainValidator(_phone)] | None = None
+    phone: Annotated[str, PlainValidator(_phone)] | None = None  # both sms and voice
     email: Annotated[str, PlainValidator(_email)] | None = None
     slack: Annotated[str, PlainValidator(_slack_user)] | None = None
     fallback: list[Channel] = []
+    notify: list[Annotated[tuple[Channel, timedelta], PlainValidator(notify_step)]] = []
+
+    @model_validator(mode="after")
+    def _phone_or_own_numbers(self) -> PersonSpec:
+        if self.phone and (self.sms or self.voice):
+            raise ValueError("phone sets both sms and voice: give phone, or sms and voice, not both")
+        return self
 
 
 class RotationSpec(_Spec):
@@ -119,13 +137,19 @@ class Sections(_Spec):
     rotations: _Section = {}
     escalation_policies: _Section
     services: _Section
+    heartbeats: _Section = {}
     overrides: Annotated[list[object], BeforeValidator(lambda value: [] if value is None else value)] = []
+    maintenance: Annotated[list[object], BeforeValidator(lambda value: [] if value is None else value)] = []
 
 
 def person(person_id: str, spec: PersonSpec) -> Person:
-    addresses = ((Channel.SMS, spec.sms), (Channel.EMAIL, spec.email), (Channel.SLACK, spec.slack))
+    sms, voice = spec.sms or spec.phone, spec.voice or spec.phone
+    addresses = (
+        (Channel.SMS, sms), (Channel.VOICE, voice), (Channel.EMAIL, spec.email), (Channel.SLACK, spec.slack)
+    )  # fmt: skip
     contacts = tuple(Contact(channel, address) for channel, address in addresses if address)
-    return hold_back(Person(PersonId(person_id), spec.name or person_id, contacts), spec.fallback)
+    held = hold_back(Person(PersonId(person_id), spec.name or person_id, contacts), spec.fallback)
+    return with_notify(held, spec.notify) if spec.notify else held
 
 
 def rotation(rotation_id: str, spec: RotationSpec) -> Rotation:

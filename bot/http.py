@@ -7,7 +7,19 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
-from bot import api, errors, metrics_http, oncall_api, rate_limit, readiness, twilio_webhooks, webhooks
+from bot import (
+    api,
+    errors,
+    heartbeats_http,
+    maintenance_api,
+    metrics_http,
+    oncall_api,
+    rate_limit,
+    readiness,
+    twilio_voice_webhooks,
+    twilio_webhooks,
+    webhooks,
+)
 from bot.bootstrap import Runtime
 from bot.integrations import alertmanager, grafana, pagerduty
 from bot.slack import http as slack_http
@@ -54,11 +66,15 @@ def _include_routes(app: FastAPI) -> None:
     limited, refusal = [Depends(rate_limit.rate_limited)], rate_limit.RESPONSES
     app.include_router(webhooks.router, dependencies=limited, responses=refusal)
     app.include_router(api.router)
+    app.include_router(maintenance_api.router)
+    app.include_router(heartbeats_http.ping_router)
+    app.include_router(heartbeats_http.api_router)
     app.include_router(alertmanager.router, dependencies=limited, responses=refusal)
     app.include_router(grafana.router, dependencies=limited, responses=refusal)
     app.include_router(pagerduty.router)  # limited by its body's routing_key, in the endpoint
     app.include_router(oncall_api.router)
     app.include_router(twilio_webhooks.router)
+    app.include_router(twilio_voice_webhooks.router)
     app.include_router(slack_http.router)
     app.include_router(metrics_http.router)
     app.include_router(readiness.router)

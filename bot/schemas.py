@@ -45,7 +45,7 @@ class GenericAlert(BaseModel):
 
 class AlertAccepted(BaseModel):
     incident_id: int | None
-    result: Literal["opened", "appended", "resolved", "ignored"]
+    result: Literal["opened", "appended", "resolved", "ignored", "suppressed"]
 
 
 class ActBy(BaseModel):

@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 from bot.durations import parse_duration
-from bot.settings_channels import SMTP_PORT, TWILIO_API_URL, channel_settings
+from bot.settings_channels import SMTP_PORT, TWILIO_API_URL, VOICE_LANGUAGE, channel_settings
 
 DEFAULT_DATABASE_URL = "sqlite:///pager.db"
 DEFAULT_BIND = "127.0.0.1:8080"
@@ -60,6 +60,7 @@ class Settings:
     twilio_messaging_service_sid: str | None = None
     twilio_api_url: str = TWILIO_API_URL
     public_url: str | None = None
+    voice_language: str = VOICE_LANGUAGE
     smtp_host: str | None = None
     smtp_port: int = SMTP_PORT
     smtp_starttls: bool = True

@@ -1,12 +1,16 @@
-"""Settings of the notification channels (Twilio SMS, SMTP email) read from the environment."""
+"""Settings of the notification channels (Twilio SMS and voice, SMTP email) read from the environment."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TypedDict
 
 TWILIO_API_URL = "https://api.twilio.com"
 SMTP_PORT = 587
+VOICE_LANGUAGE = "en-US"
+# A BCP 47 tag as Twilio's <Say language> takes them: en-US, fr-FR, pt-BR, cmn-CN ...
+_LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 
 
 class ChannelSettingsError(ValueError):
@@ -20,6 +24,7 @@ class ChannelSettings(TypedDict):
     twilio_messaging_service_sid: str | None
     twilio_api_url: str
     public_url: str | None
+    voice_language: str
     smtp_host: str | None
     smtp_port: int
     smtp_starttls: bool
@@ -37,6 +42,7 @@ def channel_settings(env: Mapping[str, str]) -> ChannelSettings:
         "twilio_messaging_service_sid": env.get("TWILIO_MESSAGING_SERVICE_SID") or None,
         "twilio_api_url": env.get("TWILIO_API_URL") or TWILIO_API_URL,
         "public_url": (env.get("PAGER_PUBLIC_URL") or "").rstrip("/") or None,
+        "voice_language": _language(env.get("PAGER_VOICE_LANGUAGE")),
         "smtp_host": env.get("SMTP_HOST") or None,
         "smtp_port": _port(env.get("SMTP_PORT")),
         "smtp_starttls": _flag(env.get("SMTP_STARTTLS"), "SMTP_STARTTLS"),
@@ -58,6 +64,14 @@ def _require_together(found: ChannelSettings) -> None:
             )
     if found["smtp_host"] and not found["smtp_from"]:
         raise ChannelSettingsError("SMTP_HOST is set: set SMTP_FROM, the address pages are sent from")
+
+
+def _language(value: str | None) -> str:
+    if not value:
+        return VOICE_LANGUAGE
+    if not _LANGUAGE.fullmatch(value):
+        raise ChannelSettingsError(f"PAGER_VOICE_LANGUAGE: expected a language tag like en-US, got {value!r}")
+    return value
 
 
 def _port(value: str | None) -> int:

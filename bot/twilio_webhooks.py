@@ -24,7 +24,7 @@ router = APIRouter(prefix="/twilio", tags=["twilio"])
 _log = structlog.get_logger("pager.twilio")
 # Up to 9 digits each: larger numbers are no step the pager wrote, and would not fit a database integer.
 _STEP = re.compile(r"(?<!\d)(\d{1,9})\.(\d{1,9})\.(\d{1,9})(?!\d)")
-_ERRORS = error_responses(
+ERRORS = error_responses(
     {
         403: "X-Twilio-Signature missing or wrong",
         413: f"Body over {MAX_BODY // 1024 // 1024} MiB",
@@ -52,7 +52,7 @@ _STEPS_PARAMETER = {
 }
 
 
-def _form_body(
+def form_body(
     description: str, fields: dict[str, str], required: list[str], parameters: Sequence[object] = ()
 ) -> dict[str, object]:
     """`openapi_extra` for a form Twilio posts: the fields we read; Twilio sends more, all signed."""
@@ -113,10 +113,10 @@ def required(fields: dict[str, str], *names: str) -> list[str]:
             "description": "TwiML, with a reply message when there is one to send",
             "content": {"application/xml": {"schema": {"type": "string"}}},
         },
-        **_ERRORS,
+        **ERRORS,
     },
     summary="An SMS sent to the pager's number (a reply to a page)",
-    openapi_extra=_form_body(
+    openapi_extra=form_body(
         "Twilio's incoming message webhook",
         {"MessageSid": "Twilio's id of the message", "From": "the sender, E.164", "Body": "the reply text"},
         ["MessageSid", "From"],
@@ -138,9 +138,9 @@ async def inbound_sms(request: Request) -> Response:
     "/status",
     status_code=204,
     response_class=Response,
-    responses=_ERRORS,
+    responses=ERRORS,
     summary="Twilio's report on an SMS it accepted",
-    openapi_extra=_form_body(
+    openapi_extra=form_body(
         "Twilio's status callback",
         {
             "MessageSid": "Twilio's id of the message",

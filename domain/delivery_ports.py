@@ -17,8 +17,13 @@ from domain.model import Channel, IncidentId, ServiceId
 class OutboxMessage:
     """One notification owed to one address for one step of one incident.
 
-    (incident_id, level, round, channel, address) is unique: the same step never notifies an
+    (incident_id, level, round, channel, address, step) is unique: the same step never notifies an
     address twice, however often it is recorded.
+
+    `step` is 0 for a page to every method at once (or a fall-through), n for the n-th step of the
+    person's notification rules. A notification step's message is owed from `created_at` (the level's
+    paging plus the step's delay): it is held back until then, and its bundling window and delivery
+    deadline count from then.
     """
 
     incident_id: IncidentId
@@ -30,6 +35,20 @@ class OutboxMessage:
     address: str
     target: str
     created_at: datetime
+    step: int = 0
+
+
+@dataclass(frozen=True)
+class StepMessage:
+    """The key of a notification step's message: step `step` to `channel`/`address` for a step (level,
+    round) of an incident."""
+
+    incident_id: IncidentId
+    level: int
+    round: int
+    channel: Channel
+    address: str
+    step: int
 
 
 @dataclass(frozen=True)
@@ -71,14 +90,21 @@ class Outbox(Protocol):
         other writes, after the messages it put. Raises store errors, maybe later. Safe to repeat."""
         ...
 
+    def bring_forward(self, key: StepMessage, now: datetime) -> bool:
+        """Make that notification step's message owed from `now` if it is still held back for later.
+        Returns whether it was. Raises store errors. Safe to repeat: a repeat finds it no longer held."""
+        ...
+
     def claim(
         self, now: datetime, bundle_window_s: float, lease_until: datetime, channel: Channel | None = None
     ) -> list[Batch]:
         """Claim what is due, grouped by address, until `lease_until` (on `channel` only, if given).
 
         An address is due when its oldest pending message is `bundle_window_s` old; then all its
-        pending messages are claimed together. Messages whose lease ran out (a sender that died)
-        are pending again. Safe to call from several processes at once: nothing is claimed twice.
+        pending messages are claimed together, except those held back for later (a retry's
+        backoff, a notification step's delay), which neither hold back nor join the others.
+        Messages whose lease ran out (a sender that died) are pending again. Safe to call from
+        several processes at once: nothing is claimed twice.
         `lease_until` is also the claim's token: a later claim of the same rows has another one.
         Raises store errors. Calling again claims only what has fallen due since.
         """

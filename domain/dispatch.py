@@ -12,6 +12,7 @@ from domain.delivery_ports import Batch, ClaimedMessage, Notifier, Page, PageIte
 from domain.errors import SendFailed
 from domain.fallthrough import Delivery, fall_through, record_if_unreached
 from domain.model import Catalog, Channel, IncidentState, ServiceId
+from domain.notify_rules import step_label
 from domain.observing_ports import NoMetrics, NotificationOutcome, PagerMetrics
 from domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
@@ -163,7 +164,8 @@ class Dispatcher:
                     round=m.round,
                 )
             )
-        return Page(batch.channel, batch.address, tuple(items))
+        # Two steps of one person's rules for one level, both overdue (after an outage), leave as one page.
+        return Page(batch.channel, batch.address, tuple(dict.fromkeys(items)))
 
     def _record_success(self, batch: Batch) -> None:
         now = self._clock.now()
@@ -177,7 +179,7 @@ class Dispatcher:
                         at=now,
                         channel=m.channel,
                         address=m.address,
-                        target=m.target,
+                        target=step_label(m.target, m.step),
                         level=m.level,
                         round=m.round,
                     ),
@@ -217,7 +219,7 @@ class Dispatcher:
                     at=now,
                     channel=m.channel,
                     address=m.address,
-                    target=m.target,
+                    target=step_label(m.target, m.step),
                     level=m.level,
                     round=m.round,
                     reason=failure.reason,
@@ -255,7 +257,7 @@ class Dispatcher:
         for c in late:
             if c.id in first_time:
                 m = c.message
-                failed = Delivery(m.incident_id, m.level, m.round, m.channel, m.address)
+                failed = Delivery(m.incident_id, m.level, m.round, m.channel, m.address, m.step)
                 queued |= fall_through(uow, self._catalog, failed, m.target, why, now) is not None
         return queued
 
@@ -266,7 +268,7 @@ class Dispatcher:
         queued = False
         for c in batch.messages:
             m = c.message
-            failed = Delivery(m.incident_id, m.level, m.round, m.channel, m.address)
+            failed = Delivery(m.incident_id, m.level, m.round, m.channel, m.address, m.step)
             if fall_through(uow, self._catalog, failed, m.target, reason, now) is not None:
                 queued = True
             else:

@@ -31,6 +31,12 @@ class IncidentNotFound(NotFound):
         self.incident_id = incident_id
 
 
+class HeartbeatNotFound(NotFound):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"unknown heartbeat {name!r}")
+        self.name = name
+
+
 class Conflict(PagerError):
     pass
 

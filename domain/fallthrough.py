@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain import events
-from domain.delivery_ports import Doorbell, OutboxMessage
+from domain.delivery_ports import Doorbell, OutboxMessage, StepMessage
 from domain.model import Catalog, Channel, Contact, IncidentId, Person, PersonId, Step, TargetKind
+from domain.notify_rules import bring_next_step_forward
 from domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 # What Twilio reports for a message the phone never got; other statuses are progress or success.
@@ -25,6 +26,7 @@ class Delivery:
     round: int
     channel: Channel
     address: str
+    step: int = 0  # of the person's notification rules; 0 for a page to every method at once
 
 
 def owner(catalog: Catalog, contact: Contact, target: str | None = None) -> Person | None:
@@ -33,7 +35,7 @@ def owner(catalog: Catalog, contact: Contact, target: str | None = None) -> Pers
     A raw address target (`sms:+336...`) pages that address, not a person: nobody to fall through to.
     """
     kind = None if target is None else target.partition(":")[0]
-    if kind in (TargetKind.SMS, TargetKind.EMAIL, TargetKind.SLACK):
+    if kind in (TargetKind.SMS, TargetKind.EMAIL, TargetKind.SLACK, TargetKind.VOICE):
         return None
     if target is not None and kind == TargetKind.PERSON:
         person = catalog.people.get(PersonId(target.partition(":")[2]))
@@ -54,14 +56,17 @@ def _after(person: Person, failed: Contact) -> Iterator[Contact]:
 def fall_through(
     uow: UnitOfWork, catalog: Catalog, failed: Delivery, target: str | None, reason: str, now: datetime
 ) -> Contact | None:
-    """Queue the person's next contact method not yet paged for this step; None when there is none,
-    or when the incident no longer waits for this step (acknowledged, resolved, escalated)."""
+    """Queue the person's next contact method not yet paged for this step (with notification rules,
+    page their next step now); None when there is none, or when the incident no longer waits for
+    this step (acknowledged, resolved, escalated)."""
     incident = uow.incidents.get(failed.incident_id)
     if incident is None or not incident.awaits(Step(failed.level, failed.round)):
         return None
     person = owner(catalog, Contact(failed.channel, failed.address), target)
     if person is None:
         return None
+    if person.notify:
+        return _next_step(uow, person, failed, reason, now)
     for contact in _after(person, Contact(failed.channel, failed.address)):
         message = OutboxMessage(
             incident.id, incident.service_id, incident.summary, failed.level, failed.round,
@@ -76,6 +81,24 @@ def fall_through(
             )
             return contact
     return None
+
+
+def _next_step(
+    uow: UnitOfWork, person: Person, failed: Delivery, reason: str, now: datetime
+) -> Contact | None:
+    """With notification rules, the person's next step is paged at once (their `fallback` is unused)."""
+    key = StepMessage(
+        failed.incident_id, failed.level, failed.round, failed.channel, failed.address, failed.step
+    )
+    contact = bring_next_step_forward(uow, person, key, now)
+    if contact is not None:
+        uow.timeline.append(
+            failed.incident_id,
+            events.FellThrough(
+                now, person.id, failed.channel, failed.address, contact.channel, contact.address, reason
+            ),
+        )
+    return contact
 
 
 def record_if_unreached(uow: UnitOfWork, failed: Delivery, reason: str, now: datetime) -> bool:
@@ -105,6 +128,13 @@ class DeliveryReports:
         """Record `status` for each delivery; returns how many fell through to another method."""
         if status not in REPORTED:
             return 0
+        return self.on_report(deliveries, status, error, undelivered=status in UNDELIVERED)
+
+    def on_report(
+        self, deliveries: list[Delivery], status: str, error: str | None, *, undelivered: bool
+    ) -> int:
+        """Record `status` for each delivery, whatever the channel calls it; an `undelivered` one falls
+        through to the person's next method. Returns how many fell through."""
         now = self._clock.now()
         fell = 0
         with self._uow() as uow:
@@ -113,7 +143,7 @@ class DeliveryReports:
                     continue
                 report = events.DeliveryReported(now, d.channel, d.address, status, error)
                 uow.timeline.append(d.incident_id, report)
-                if status in UNDELIVERED:
+                if undelivered:
                     reason = f"{d.channel} {status}" + (f" (error {error})" if error else "")
                     fell += fall_through(uow, self._catalog, d, None, reason, now) is not None
             uow.commit()

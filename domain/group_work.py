@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from domain.alerts import Alert, AlertEpisode, AlertStatus
+from domain.maintenance_end import Suppression
 from domain.model import Incident, IncidentId, ServiceId, ServiceState
 from domain.ports import UnitOfWork
 
@@ -29,6 +30,13 @@ class GroupWork:
         self._incidents = uow.incidents.get_many(open_ids)
         self._watched: set[EpisodeKey] = set()
         self._episodes: dict[EpisodeKey, AlertEpisode] = {}
+        self._suppression: Suppression | None = None
+
+    def suppression(self, now: datetime) -> Suppression:
+        """What maintenance windows do to this unit's alerts (the windows read once, if ever needed)."""
+        if self._suppression is None:
+            self._suppression = Suppression(self.uow, now)
+        return self._suppression
 
     def look_up(self, groups: Iterable[tuple[ServiceId, Sequence[Alert]]]) -> None:
         """Read, in one go, the latest episode of every alert of the groups that says when it started or

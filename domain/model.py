@@ -21,6 +21,7 @@ from domain.events import (
     IncidentResolved,
     LevelPaged,
 )
+from domain.heartbeat_model import HeartbeatCheck
 from domain.rotation import Rotation
 
 ServiceId = NewType("ServiceId", str)
@@ -48,6 +49,7 @@ class Channel(StrEnum):
     SMS = "sms"
     EMAIL = "email"
     SLACK = "slack"
+    VOICE = "voice"
 
 
 class TargetKind(StrEnum):
@@ -56,6 +58,7 @@ class TargetKind(StrEnum):
     SMS = "sms"
     EMAIL = "email"
     SLACK = "slack"
+    VOICE = "voice"
 
 
 @dataclass(frozen=True)
@@ -89,12 +92,22 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class NotificationStep:
+    """One step of a person's notification rules: page `contact` `delay` after a level paged them."""
+
+    contact: Contact
+    delay: timedelta
+
+
+@dataclass(frozen=True)
 class Person:
     id: PersonId
     name: str
     contacts: tuple[Contact, ...] = ()
     # Not paged at first: each is tried, in order, once an earlier method failed for good.
     fallbacks: tuple[Contact, ...] = ()
+    # When given, these steps replace paging every contact at once (and the fallbacks): see notify_rules.py.
+    notify: tuple[NotificationStep, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -140,6 +153,7 @@ class Catalog:
     policies: Mapping[PolicyId, EscalationPolicy] = field(default_factory=dict)
     services: Mapping[ServiceId, Service] = field(default_factory=dict)
     rotations: Mapping[RotationId, Rotation] = field(default_factory=dict)
+    heartbeats: Mapping[str, HeartbeatCheck] = field(default_factory=dict)
 
     def service(self, service_id: str) -> Service:
         try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -13,6 +13,9 @@ from domain.delivery_ports import Doorbell
 from domain.engine import Engine
 from domain.escalation import Aftermath, Escalator, locked
 from domain.group_work import GroupWork
+from domain.heartbeats import Heartbeats
+from domain.maintenance_end import MaintenanceEnds
+from domain.maintenance_service import Maintenance
 from domain.model import FIRST_LEVEL, Catalog, Incident, IncidentId, PersonId, ServiceState, Step
 from domain.observing_ports import IncidentObserver, NoMetrics, PagerMetrics
 from domain.paging import page_level, received
@@ -24,6 +27,7 @@ class AlertResult(StrEnum):
     APPENDED = "appended"
     RESOLVED = "resolved"
     IGNORED = "ignored"
+    SUPPRESSED = "suppressed"  # kept during a maintenance window of its service
     ACKNOWLEDGED = "acknowledged"
 
 
@@ -53,7 +57,10 @@ class Pager:
         self._clock = clock
         self._after = Aftermath(wakeups, doorbell, observer, metrics or NoMetrics())
         self._escalator = Escalator(catalog, uow, clock, self._after)
-        self.engine = Engine([self._escalator], wakeups)
+        self.heartbeats = Heartbeats(catalog, uow, clock, wakeups, alerts=self)
+        self.maintenance = Maintenance(catalog, uow, clock, wakeups)
+        self.maintenance_ends = MaintenanceEnds(catalog, uow, clock, self._after, self._open)
+        self.engine = Engine([self._escalator, self.heartbeats, self.maintenance_ends], wakeups)
 
     def on_alert(self, service_id: str, alert: Alert) -> AlertOutcome:
         """A monitor reported an alert (firing or resolved) for a service."""
@@ -74,27 +81,40 @@ class Pager:
         once for many requests. Services are locked in id order, so two such units never wait on each
         other in a cycle. Groups are applied in the order given; outcomes follow `groups`.
         """
-        services = [self.catalog.service(service_id).id for service_id, _ in groups]
         now = self._clock.now()
-        results: list[list[AlertOutcome]] = []
-        settled: list[tuple[AlertOutcome, Incident]] = []
         with self._uow() as uow:
-            work = GroupWork(uow, uow.services.lock_all(services))
-            uow.incidents.reserve(work.openings(zip(services, (alerts for _, alerts in groups), strict=True)))
-            work.look_up(zip(services, (alerts for _, alerts in groups), strict=True))
-            for service_id, (_, alerts) in zip(services, groups, strict=True):
-                results.append(self._apply_group(work, work.states[service_id], alerts, now, settled))
-            work.flush()
+            applied = self.apply_alert_groups(uow, groups, now)
             uow.commit()
-        for outcome, incident in settled:
+        self.announce(applied)
+        return applied.results
+
+    def apply_alert_groups(
+        self, uow: UnitOfWork, groups: Sequence[AlertGroup], now: datetime
+    ) -> AppliedAlerts:
+        """`on_alert_groups` inside a unit of work the caller commits (with changes of its own, as a
+        heartbeat's expiry does), then hands to `announce`."""
+        services = [self.catalog.service(service_id).id for service_id, _ in groups]
+        applied = AppliedAlerts(groups)
+        work = GroupWork(uow, uow.services.lock_all(services))
+        uow.incidents.reserve(work.openings(zip(services, (alerts for _, alerts in groups), strict=True)))
+        work.look_up(zip(services, (alerts for _, alerts in groups), strict=True))
+        for service_id, (_, alerts) in zip(services, groups, strict=True):
+            applied.results.append(
+                self._apply_group(work, work.states[service_id], alerts, now, applied.settled)
+            )
+        work.flush()
+        return applied
+
+    def announce(self, applied: AppliedAlerts) -> None:
+        """Once `applied` committed: arm the new deadlines, ring the outbox, tell the observer, count."""
+        for outcome, incident in applied.settled:
             if outcome.result is AlertResult.OPENED:
                 self._after.paged(incident)
             else:
                 self._after.changed(incident)
-        for (_, alerts), outcomes in zip(groups, results, strict=True):
+        for (_, alerts), outcomes in zip(applied.groups, applied.results, strict=True):
             for alert, outcome in zip(alerts, outcomes, strict=True):
                 self._after.metrics.alert_applied(alert.source, outcome.result.value)
-        return results
 
     def _apply_group(
         self,
@@ -183,6 +203,8 @@ class Pager:
         resolved."""
         uow = work.uow
         incident = work.open_incident(state)
+        if incident is None and work.suppression(now).absorbs(state.service_id, alert):
+            return AlertOutcome(None, AlertResult.SUPPRESSED), None
         if alert.status is AlertStatus.RESOLVED:
             outcome = self._alert_resolved(work, state, incident, alert, now)
             return outcome, incident if outcome.result is AlertResult.RESOLVED else None
@@ -240,3 +262,12 @@ class Pager:
 
 
 AlertGroup = tuple[str, Sequence[Alert]]
+
+
+@dataclass
+class AppliedAlerts:
+    """Alert groups applied in a unit of work, for `Pager.announce` once it committed."""
+
+    groups: Sequence[AlertGroup]
+    results: list[list[AlertOutcome]] = field(default_factory=list)
+    settled: list[tuple[AlertOutcome, Incident]] = field(default_factory=list)

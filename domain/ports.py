@@ -15,6 +15,8 @@ from typing import Protocol, Self
 from domain.alerts import Alert, AlertEpisode
 from domain.delivery_ports import Outbox
 from domain.events import Event
+from domain.heartbeat_ports import HeartbeatRepository
+from domain.maintenance_ports import MaintenanceWindows, SuppressedAlerts
 from domain.model import Incident, IncidentId, IncidentState, ServiceId, ServiceState, Step
 
 
@@ -162,6 +164,9 @@ class UnitOfWork(Protocol):
     alerts: AlertRepository
     timeline: Timeline
     outbox: Outbox
+    heartbeats: HeartbeatRepository
+    windows: MaintenanceWindows
+    suppressed: SuppressedAlerts
 
     def __enter__(self) -> Self:
         """Begin the unit. Raises store errors (the store cannot be reached): then nothing began."""

@@ -1,4 +1,5 @@
-"""A fake Twilio REST API: a real HTTP server on 127.0.0.1 that checks Messages.json posts as Twilio does.
+"""A fake Twilio REST API: a real HTTP server on 127.0.0.1 that checks Messages.json and Calls.json posts
+as Twilio does.
 
 It refuses what Twilio refuses (bad credentials, a missing or malformed parameter, a body over 1,600
 characters) in Twilio's JSON error shape, records what it accepts with the segments Twilio would bill, and can
@@ -27,6 +28,7 @@ ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "twilio-auth-token-0123456789"
 
 _MESSAGES_PATH = re.compile(r"/2010-04-01/Accounts/([^/]+)/Messages\.json")
+_CALLS_PATH = re.compile(r"/2010-04-01/Accounts/([^/]+)/Calls\.json")
 # "+", a country code that does not start with 0, at most 15 digits: https://www.twilio.com/docs/glossary/what-e164
 _E164 = re.compile(r"\+[1-9][0-9]{1,14}")
 # "The Body parameter for an outgoing message can be up to 1,600 characters", emoji counting more than one:
@@ -95,6 +97,7 @@ class FakeTwilio:
     account_sid: str = ACCOUNT_SID
     auth_token: str = AUTH_TOKEN
     messages: list[dict[str, str]] = field(default_factory=list)
+    calls: list[dict[str, str]] = field(default_factory=list)  # every Calls.json post accepted, in order
     segments: list[int] = field(default_factory=list)  # num_segments of each of `messages`, as Twilio bills
     accepted_at: list[float] = field(default_factory=list)  # time.monotonic() of each of `messages`
     refused: list[dict[str, object]] = field(default_factory=list)  # every error body answered, in order
@@ -141,7 +144,7 @@ class FakeTwilio:
         return [r["code"] for r in self.refused]
 
     def _answer(self, path: str, authorization: str | None, form: dict[str, str]) -> Answered:
-        if not _MESSAGES_PATH.fullmatch(path):  # only the Messages list resource is served here
+        if not (_MESSAGES_PATH.fullmatch(path) or _CALLS_PATH.fullmatch(path)):  # the list resources served
             return self._refuse(404, 20404, f"The requested resource {path} was not found")
         if not self._authenticated(path, authorization):
             # HTTP Basic auth, Account SID and Auth Token: https://www.twilio.com/docs/errors/20003
@@ -154,7 +157,7 @@ class FakeTwilio:
             user, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
             return False
-        match = _MESSAGES_PATH.fullmatch(path)
+        match = _MESSAGES_PATH.fullmatch(path) or _CALLS_PATH.fullmatch(path)
         in_path = match.group(1) if match else None
         return scheme == "Basic" and user == self.account_sid == in_path and password == self.auth_token
 
@@ -171,6 +174,8 @@ class FakeTwilio:
             answer = self.script.pop(0) if self.script else self.outage
         if answer is not None and answer.status != 201:
             return self._refuse(answer.status, answer.code, f"fake error {answer.code}", answer.delay)
+        if _CALLS_PATH.fullmatch(path):
+            return self._call(form)
         broken = broken_rule(form)
         if broken is not None:
             return self._refuse(400, *broken)
@@ -181,6 +186,18 @@ class FakeTwilio:
             self.accepted_at.append(time.monotonic())
             number = len(self.messages)
         return 201, self._resource(form, number), 0.0
+
+    def _call(self, form: dict[str, str]) -> Answered:
+        from tests.fake_twilio_calls import broken_call_rule, call_resource  # it reads this module's rules
+
+        broken = broken_call_rule(form)
+        if broken is not None:
+            return self._refuse(400, *broken)
+        with self.lock:
+            self.attempts += 1
+            self.calls.append(form)
+            number = len(self.calls)
+        return 201, call_resource(self.account_sid, form, number), 0.0
 
     def _resource(self, form: dict[str, str], number: int) -> dict[str, object]:
         """The Message resource Twilio answers a create with: https://www.twilio.com/docs/messaging/api/message-resource

@@ -11,11 +11,14 @@ from types import TracebackType
 from typing import Self
 
 from domain.alerts import Alert, AlertEpisode
-from domain.delivery_ports import Batch, ClaimedMessage, OutboxMessage, Page
+from domain.delivery_ports import Batch, ClaimedMessage, OutboxMessage, Page, StepMessage
 from domain.engine import Engine
 from domain.errors import SendFailed
 from domain.events import Event
+from domain.heartbeat_model import HeartbeatRecord
 from domain.model import Channel, Incident, IncidentId, IncidentState, ServiceId, ServiceState, Step
+from tests.fake_heartbeats import MemoryHeartbeats
+from tests.fake_maintenance import MaintenanceData, MemorySuppressedAlerts, MemoryWindows
 
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
@@ -104,6 +107,8 @@ class MemoryStore:
     alerts: dict[IncidentId, list[_AlertRow]] = field(default_factory=dict)
     timeline: dict[IncidentId, list[Event]] = field(default_factory=dict)
     outbox: list[_Row] = field(default_factory=list)
+    heartbeats: dict[str, HeartbeatRecord] = field(default_factory=dict)
+    maintenance: MaintenanceData = field(default_factory=MaintenanceData)
     next_incident: int = 1
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -231,7 +236,7 @@ class _Outbox:
 
     @staticmethod
     def _key(m: OutboxMessage) -> tuple[object, ...]:
-        return (m.incident_id, m.level, m.round, m.channel, m.address)
+        return (m.incident_id, m.level, m.round, m.channel, m.address, m.step)
 
     def add(self, messages: Sequence[OutboxMessage]) -> int:
         known = {self._key(r.message) for r in self.s.outbox}
@@ -239,9 +244,18 @@ class _Outbox:
         for m in messages:
             if self._key(m) not in known:
                 known.add(self._key(m))
-                self.s.outbox.append(_Row(len(self.s.outbox) + 1, m))
+                held = m.created_at if m.step else None
+                self.s.outbox.append(_Row(len(self.s.outbox) + 1, m, not_before=held))
                 added += 1
         return added
+
+    def bring_forward(self, key: StepMessage, now: datetime) -> bool:
+        k = (key.incident_id, key.level, key.round, key.channel, key.address, key.step)
+        for r in self._pending():
+            if self._key(r.message) == k and r.not_before is not None and r.not_before > now:
+                r.message, r.not_before = replace(r.message, created_at=now), now
+                return True
+        return False
 
     def put(self, messages: Sequence[OutboxMessage]) -> None:
         self.add(messages)
@@ -302,7 +316,7 @@ class _Outbox:
     def next_due(self, bundle_window_s: float, channel: Channel | None = None) -> datetime | None:
         window = timedelta(seconds=bundle_window_s)
         rows = [r for r in self.s.outbox if channel is None or r.message.channel == channel]
-        waiting = [r.not_before or r.message.created_at + window for r in rows if r.status == "pending"]
+        waiting = [self._due(r, window) for r in rows if r.status == "pending"]
         leases = [r.lease_until for r in rows if r.status == "sending" and r.lease_until is not None]
         return min(waiting + leases, default=None)
 
@@ -315,6 +329,13 @@ class _Outbox:
 
     def backlog(self) -> int:
         return len(self._pending())
+
+    @staticmethod
+    def _due(r: _Row, window: timedelta) -> datetime:
+        """A retry at its time; anything else a bundle window after it is owed."""
+        if r.not_before is not None and r.not_before > r.message.created_at:
+            return r.not_before
+        return r.message.created_at + window
 
     def _pending(self) -> list[_Row]:
         return [r for r in self.s.outbox if r.status == "pending"]
@@ -342,6 +363,9 @@ class InMemoryUnitOfWork:
         self.incidents = _Incidents(self._work, self.timeline)
         self.alerts = _Alerts(self._work)
         self.outbox = _Outbox(self._work)
+        self.heartbeats = MemoryHeartbeats(self._work.heartbeats)
+        self.windows = MemoryWindows(self._work.maintenance)
+        self.suppressed = MemorySuppressedAlerts(self._work.maintenance)
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None

@@ -11,10 +11,10 @@ from sqlalchemy import ColumnElement, Connection, Row, and_, func, or_, select, 
 
 from adapters.db.repositories import insert_ignoring_duplicates
 from adapters.db.tables import outbox
-from domain.delivery_ports import Batch, ClaimedMessage, OutboxMessage
+from domain.delivery_ports import Batch, ClaimedMessage, OutboxMessage, StepMessage
 from domain.model import Channel, IncidentId, ServiceId
 
-UNIQUE_KEY = ("incident_id", "level", "round", "channel", "address")
+UNIQUE_KEY = ("incident_id", "level", "round", "channel", "address", "step")
 # The namespace of the per-address advisory locks claimers take on PostgreSQL.
 _ADDRESS_LOCKS = 0x6F7574
 
@@ -58,7 +58,7 @@ class SqlOutbox:
             self._conn.execute(query)
 
     def add(self, messages: Sequence[OutboxMessage]) -> int:
-        """Queue messages, skipping any whose (incident, level, round, channel, address) is known."""
+        """Queue messages, skipping any whose (incident, level, round, channel, address, step) is known."""
         self.flush()
         if not messages:
             return 0
@@ -66,6 +66,16 @@ class SqlOutbox:
         # Count the returned ids: rowcount of INSERT ... ON CONFLICT DO NOTHING is not portable.
         query = insert.values([_message_values(m) for m in messages]).returning(outbox.c.id)
         return len(self._conn.execute(query).all())
+
+    def bring_forward(self, key: StepMessage, now: datetime) -> bool:
+        """A held-back step is owed from `now`: its bundling window and delivery deadline count from then."""
+        self.flush()
+        query = update(outbox).where(
+            *(outbox.c[name] == value for name, value in _key_values(key).items()),
+            outbox.c.status == OutboxStatus.PENDING.value,
+            outbox.c.not_before > now,
+        )
+        return self._conn.execute(query.values(created_at=now, not_before=now)).rowcount > 0
 
     def claim(
         self, now: datetime, bundle_window_s: float, lease_until: datetime, channel: Channel | None = None
@@ -128,13 +138,15 @@ class SqlOutbox:
         return sorted(row.id for row in self._conn.execute(query))
 
     def next_due(self, bundle_window_s: float, channel: Channel | None = None) -> datetime | None:
-        """The earliest end of a bundle window, retry time or lease expiry."""
+        """The earliest end of a bundle window, retry time or lease expiry. A message held back until
+        it is owed (a notification step) is due a bundle window after that; a retry, at its time."""
         self.flush()
         pending = outbox.c.status == OutboxStatus.PENDING.value
         sending = outbox.c.status == OutboxStatus.SENDING.value
+        retry = outbox.c.not_before > outbox.c.created_at
         query = select(
-            func.min(outbox.c.not_before).filter(pending, outbox.c.not_before.is_not(None)),
-            func.min(outbox.c.created_at).filter(pending, outbox.c.not_before.is_(None)),
+            func.min(outbox.c.not_before).filter(pending, retry),
+            func.min(outbox.c.created_at).filter(pending, or_(outbox.c.not_before.is_(None), ~retry)),
             func.min(outbox.c.lease_until).filter(sending),
         ).where(or_(pending, sending), *_on(channel))
         retry_at, oldest_new, lease_ends = self._conn.execute(query).one()
@@ -255,6 +267,20 @@ def _message_values(message: OutboxMessage) -> dict[str, object]:
         "created_at": message.created_at,
         "status": OutboxStatus.PENDING.value,
         "attempts": 0,
+        "step": message.step,
+        # A step is held back until it is owed; other messages are owed at once.
+        "not_before": message.created_at if message.step else None,
+    }
+
+
+def _key_values(key: StepMessage) -> dict[str, object]:
+    return {
+        "incident_id": key.incident_id,
+        "level": key.level,
+        "round": key.round,
+        "channel": key.channel.value,
+        "address": key.address,
+        "step": key.step,
     }
 
 
@@ -269,4 +295,5 @@ def _message(row: Row[Any]) -> OutboxMessage:
         address=row.address,
         target=row.target,
         created_at=row.created_at,
+        step=row.step,
     )

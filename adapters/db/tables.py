@@ -138,7 +138,10 @@ outbox = Table(
     Column("sent_at", UtcDateTime(), nullable=True),
     # Set once a page still undelivered at its delivery deadline has fallen through: it falls through once.
     Column("fell_through_at", UtcDateTime(), nullable=True),
-    UniqueConstraint("incident_id", "level", "round", "channel", "address", name="uq_outbox_step_address"),
+    # The step of the person's notification rules (0: every method at once): two steps on one method
+    # are two messages.
+    Column("step", Integer, nullable=False, server_default=text("0")),
+    UniqueConstraint("incident_id", "level", "round", "channel", "address", "step", name="uq_outbox_message"),
     Index("ix_outbox_status_created_at", "status", "created_at"),
 )
 
@@ -183,4 +186,57 @@ slack_thread_replies = Table(
     Column("thread_ts", String(50), nullable=False),
     Column("text", Text, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
+)
+
+# Heartbeats by name: the state of each, since when, its last ping and its deadline (only while "ok").
+heartbeats = Table(
+    "heartbeats",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("state", String(20), nullable=False),
+    Column("since", UtcDateTime(), nullable=False),
+    Column("deadline", UtcDateTime(), nullable=True),
+    Column("last_ping_at", UtcDateTime(), nullable=True),
+    Column("paused_by", String(200), nullable=True),
+    Index("ix_heartbeats_state_deadline", "state", "deadline"),
+)
+
+# Maintenance windows, as the config declares them (`config_key` set, so each is stored once) or people
+# open them; `services` is a JSON list. `handled_at` is set once the engine handled the window's end.
+maintenance_windows = Table(
+    "maintenance_windows",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("services", Text, nullable=False),
+    Column("starts_at", UtcDateTime(), nullable=False),
+    Column("ends_at", UtcDateTime(), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("config_key", String(100), nullable=True),
+    Column("handled_at", UtcDateTime(), nullable=True),
+    UniqueConstraint("config_key", name="uq_maintenance_windows_config_key"),
+    Index("ix_maintenance_windows_ends_at", "ends_at"),
+)
+
+# Alerts that fired while their service was in maintenance: one row per (service, dedup key) episode,
+# pending while firing and not released; `incident_id` is the incident it was handed to at the end.
+suppressed_alerts = Table(
+    "suppressed_alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("service_id", String(200), nullable=False),
+    Column("dedup_key", String(500), nullable=True),
+    Column("summary", Text, nullable=False),
+    Column("severity", String(100), nullable=True),
+    Column("source", String(50), nullable=False),
+    Column("firing", Boolean, nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("first_at", UtcDateTime(), nullable=False),
+    Column("last_at", UtcDateTime(), nullable=False),
+    Column("starts_at", UtcDateTime(), nullable=True),
+    Column("resolved_at", UtcDateTime(), nullable=True),
+    Column("released_at", UtcDateTime(), nullable=True),
+    Column("incident_id", Integer, nullable=True),
+    Index("ix_suppressed_alerts_service_key", "service_id", "dedup_key"),
+    Index("ix_suppressed_alerts_pending", "firing", "released_at"),
 )

@@ -8,10 +8,14 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 
 from adapters.db.alert_repository import SqlAlertRepository
+from adapters.db.heartbeat_repository import SqlHeartbeatRepository
 from adapters.db.incident_repository import SqlIncidentRepository
+from adapters.db.maintenance_repository import SqlMaintenanceWindows, SqlSuppressedAlerts
 from adapters.db.outbox import SqlOutbox
 from adapters.db.repositories import SqlServiceStateRepository, SqlTimeline
 from domain.delivery_ports import Outbox
+from domain.heartbeat_ports import HeartbeatRepository
+from domain.maintenance_ports import MaintenanceWindows, SuppressedAlerts
 from domain.ports import AlertRepository, IncidentRepository, ServiceStateRepository, Timeline
 
 
@@ -29,6 +33,9 @@ class SqlAlchemyUnitOfWork:
     alerts: AlertRepository
     timeline: Timeline
     outbox: Outbox
+    heartbeats: HeartbeatRepository
+    windows: MaintenanceWindows
+    suppressed: SuppressedAlerts
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -48,6 +55,9 @@ class SqlAlchemyUnitOfWork:
         self._services.before_write = timeline.before_write = self._incidents.insert_new
         self.alerts = self._alerts = SqlAlertRepository(conn, before_write=self._incidents.insert_new)
         self.outbox = self._outbox = SqlOutbox(conn)
+        self.heartbeats = SqlHeartbeatRepository(conn)
+        self.windows = SqlMaintenanceWindows(conn)
+        self.suppressed = SqlSuppressedAlerts(conn)
         return self
 
     def __exit__(

@@ -79,7 +79,7 @@ def _instant(value: datetime | None) -> datetime | None:
 class AppliedAlert(BaseModel):
     fingerprint: str
     incident_id: int | None
-    result: Literal["opened", "appended", "resolved", "ignored"]
+    result: Literal["opened", "appended", "resolved", "ignored", "suppressed"]
 
 
 class NotificationAccepted(BaseModel):

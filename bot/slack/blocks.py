@@ -38,6 +38,9 @@ HELP = "\n".join(
         "*/pager incidents*: open incidents, with buttons",
         "*/pager ack <id>*, */pager resolve <id>*: act on an incident",
         "*/pager oncall [rotation]*: who is on call now and next",
+        "*/pager heartbeat pause|resume <name>*: stop or restart watching a heartbeat",
+        "*/pager maintenance <service> <duration> [reason]*, */pager maintenance end <id>*: keep a service"
+        " quiet for a while; what still fires at the end pages then",
         "*/pager help*: this list",
     ]
 )
@@ -133,11 +136,13 @@ def home_view(
     services: Sequence[ServiceView],
     open_incidents: Sequence[IncidentView],
     people: People,
+    extra: Sequence[Block] = (),
 ) -> dict[str, object]:
-    """The App Home tab: the user's open incidents with their buttons, then every service's health,
-    within the tab's 100 blocks (the services keep at least 10 of them)."""
+    """The App Home tab: the user's open incidents with their buttons, then every service's health, then
+    `extra` (a few blocks: maintenance windows), within the tab's 100 blocks (the services keep at least
+    10 of them)."""
     blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": "Your open incidents"}}]
     blocks += incidents_blocks(mine, people, VIEW_BLOCKS - 3 - 10)
     blocks += [{"type": "divider"}, {"type": "header", "text": {"type": "plain_text", "text": "Services"}}]
-    blocks += status_blocks(services, open_incidents, people, VIEW_BLOCKS - len(blocks))
-    return {"type": "home", "blocks": blocks}
+    blocks += status_blocks(services, open_incidents, people, VIEW_BLOCKS - len(blocks) - len(extra))
+    return {"type": "home", "blocks": blocks + list(extra)}

@@ -7,6 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from adapters.slack_card_blocks import MESSAGE_BLOCKS, NAME_TEXT, display_name, escaped
+from bot.slack import heartbeat_commands, maintenance_commands
 from bot.slack.blocks import HELP, incidents_blocks, oncall_line, status_blocks, text_block, text_sections
 from bot.slack.context import SlackContext
 from domain.model import IncidentId
@@ -23,6 +24,15 @@ def register(app: App, ctx: SlackContext) -> None:
             # Answer Slack within its 3 seconds first; the outcome follows through response_url.
             ack()
             respond(text=act(ctx, verb, args, command["user_id"]), response_type="ephemeral")
+            return
+        if verb == "maintenance":
+            ack()
+            reply = maintenance_commands.act(ctx, args, command["user_id"])
+            respond(text=reply, response_type="ephemeral")
+            return
+        if verb == "heartbeat":
+            ack()
+            respond(text=heartbeat_commands.act(ctx, args, command["user_id"]), response_type="ephemeral")
             return
         blocks = read(ctx, verb, args)
         ack(text=blocks[0]["text"]["text"][:150], blocks=blocks, response_type="ephemeral")
@@ -52,7 +62,13 @@ def read(ctx: SlackContext, verb: str, args: list[str]) -> Blocks:
         if args and not services:
             wanted = escaped(args[0], NAME_TEXT)
             return [text_block(f"Unknown service `{wanted}`. `/pager status` lists them all.")]
-        return status_blocks(services, ctx.queries.incidents(), ctx.catalog.people)
+        watched = [v for v in ctx.pager.heartbeats.views() if not args or v.check.service in args]
+        heartbeats = heartbeat_commands.heartbeat_blocks(watched, ctx.catalog.people)
+        view, people = ctx.pager.maintenance.view(), ctx.catalog.people
+        windows = maintenance_commands.maintenance_blocks(view, people, only=args)
+        most = MESSAGE_BLOCKS - len(heartbeats) - len(windows)
+        found = status_blocks(services, ctx.queries.incidents(), ctx.catalog.people, most)
+        return found + heartbeats + windows
     if verb == "incidents":
         return incidents_blocks(ctx.queries.incidents(), ctx.catalog.people)
     if verb == "oncall":

@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot.slack.blocks import home_view
 from bot.slack.context import NotLinked, SlackContext
+from bot.slack.maintenance_commands import maintenance_blocks
 from domain.model import IncidentState
 
 
@@ -31,7 +32,12 @@ def publish_home(ctx: SlackContext, client: WebClient, slack_user_id: str) -> No
         for view in open_incidents
         if view.incident.state is IncidentState.TRIGGERED or view.incident.acknowledged_by == person_id
     ]
+    windows = maintenance_blocks(ctx.pager.maintenance.view(), ctx.catalog.people)
+    extra: list[dict[str, Any]] = [{"type": "divider"}, _MAINTENANCE, *windows] if windows else []
     client.views_publish(
         user_id=slack_user_id,
-        view=home_view(mine, ctx.queries.services(), open_incidents, ctx.catalog.people),
+        view=home_view(mine, ctx.queries.services(), open_incidents, ctx.catalog.people, extra),
     )
+
+
+_MAINTENANCE: dict[str, Any] = {"type": "header", "text": {"type": "plain_text", "text": "Maintenance"}}

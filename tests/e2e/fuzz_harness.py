@@ -56,10 +56,18 @@ escalation_policies:
 services:
   payments: {{name: Payments API, escalation_policy: default, integration_keys: ["{PAYMENTS_KEY}"]}}
   search: {{name: Search, escalation_policy: default, integration_keys: ["{SEARCH_KEY}"]}}
+heartbeats:
+  backup: {{service: payments, interval: 1h}}
 """
 
 # What a refused request must leave untouched.
-STORED = {"incidents": tables.incidents, "alerts": tables.alerts, "outbox": tables.outbox}
+STORED = {
+    "incidents": tables.incidents,
+    "alerts": tables.alerts,
+    "outbox": tables.outbox,
+    "maintenance_windows": tables.maintenance_windows,
+    "suppressed_alerts": tables.suppressed_alerts,
+}
 
 
 @dataclass
@@ -69,7 +77,7 @@ class FuzzApp:
     clock: FakeClock
 
     def rows(self) -> dict[str, int]:
-        """How many incidents, alerts and outbox rows are stored."""
+        """How many rows each table a request may write to holds."""
         with self.runtime.engine.connect() as conn:
             return {
                 name: int(conn.scalar(select(func.count()).select_from(table)) or 0)
@@ -98,7 +106,7 @@ class FuzzApp:
             return {"Authorization": f"Bearer {API_TOKEN}"}
         if path == "/webhooks/grafana":
             return {"Authorization": f"Bearer {PAYMENTS_KEY}", **grafana_signature(body)}
-        if path.startswith("/webhooks/"):
+        if path.startswith(("/webhooks/", "/heartbeats/")):
             return {"Authorization": f"Bearer {PAYMENTS_KEY}"}
         if path.startswith("/twilio/"):
             url = PUBLIC_URL + path + (f"?{query_string}" if query_string else "")

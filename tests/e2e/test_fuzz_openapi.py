@@ -27,8 +27,18 @@ OPERATIONS = [
     ("POST", "/api/incidents/{incident_id}/acknowledge"),
     ("POST", "/api/incidents/{incident_id}/resolve"),
     ("GET", "/api/oncall"),
+    ("POST", "/api/maintenance"),
+    ("GET", "/api/maintenance"),
+    ("DELETE", "/api/maintenance/{window_id}"),
+    ("POST", "/heartbeats/{name}"),
+    ("GET", "/heartbeats/{name}"),
+    ("GET", "/api/heartbeats"),
+    ("POST", "/api/heartbeats/{name}/pause"),
+    ("POST", "/api/heartbeats/{name}/resume"),
     ("POST", "/twilio/sms"),
     ("POST", "/twilio/status"),
+    ("POST", "/twilio/voice"),
+    ("POST", "/twilio/voice/status"),
     ("POST", "/slack/events"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
@@ -45,7 +55,7 @@ CHECKS = [
     checks.response_schema_conformance,
 ]
 # Nothing to send but the method and path: there is no wrong input to make up.
-NO_INPUT = {"/healthz", "/readyz", "/metrics", "/api/services"}
+NO_INPUT = {"/healthz", "/readyz", "/metrics", "/api/services", "/api/heartbeats", "/api/maintenance"}
 # Answers 503 by design while no replica leads (this app runs no timer); test_readiness.py covers it.
 SERVER_ERROR_BY_DESIGN = {"/readyz"}
 # PostgreSQL refuses what SQLite stores (a NUL character, say): both are fuzzed, the slower one less.
@@ -82,6 +92,8 @@ def test_every_route_is_documented_and_fuzzed(fuzz: FuzzApp) -> None:
     [
         ("/twilio/sms", FORM),
         ("/twilio/status", FORM),
+        ("/twilio/voice", FORM),
+        ("/twilio/voice/status", FORM),
         ("/slack/events", FORM),
         ("/slack/events", "application/json"),
     ],

@@ -28,6 +28,13 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 VERSIONS = ROOT / "adapters" / "db" / "migrations" / "versions"
 SERVICES = 6  # s0..s2 opened on the old version before the new one starts, s3..s5 during and after
+
+# Migrations the version before cannot run beside, and why: upgrading to one means stopping every replica of
+# the previous version first (README, "Upgrading"), which the last test checks for every upgrade.
+NEEDS_A_STOP = {
+    "0009_notification_steps": "the outbox's unique key gains the notification step, and the version before "
+    "inserts against the old key",
+}
 ACK_TIMEOUT = 4  # seconds, level 1 to level 2
 
 
@@ -135,6 +142,8 @@ def pages(*servers: Server) -> Counter[str]:
 def test_an_old_and_a_new_version_side_by_side_take_every_alert_and_page_each_step_once(
     servers: tuple[Server, Server],
 ) -> None:
+    if (newest := newest_revision()) in NEEDS_A_STOP:
+        pytest.skip(f"{newest} needs the previous version stopped first: {NEEDS_A_STOP[newest]}")
     old, new = servers
     old.start()  # migrates to its own newest revision
     wait_for(lambda: old.readiness()[1]["leading"], 15, "the old version to lead")
@@ -157,3 +166,22 @@ def test_an_old_and_a_new_version_side_by_side_take_every_alert_and_page_each_st
     assert pages(old, new) == Counter(everyone | last)
     migrated = f"-> {newest_revision()}"
     assert migrated in new.runs[0][1].read_text() and migrated not in old.runs[0][1].read_text()
+
+
+def test_stopping_the_old_version_then_starting_the_new_one_loses_and_doubles_no_page(
+    servers: tuple[Server, Server],
+) -> None:
+    old, new = servers
+    old.start()
+    wait_for(lambda: old.readiness()[1]["leading"], 15, "the old version to lead")
+    assert [alert(old, i) for i in range(3)] == [202] * 3
+    first = {f"first{i}@example.com" for i in range(3)}
+    wait_for(lambda: set(pages(old)) >= first, 30, "level 1 of the old version's incidents to be paged")
+
+    old.terminate()  # every old replica stopped; their deadlines wait in the database
+    new.start()  # migrates, then escalates what the old version opened
+    assert [alert(new, 0, "still down")] + [alert(new, i) for i in range(3, SERVICES)] == [202] * 4
+    everyone = {f"{who}{i}@example.com" for who in ("first", "second") for i in range(SERVICES)}
+    wait_for(lambda: set(pages(old, new)) >= everyone, 30, "both levels of every incident to be paged")
+
+    assert pages(old, new) == Counter(everyone)

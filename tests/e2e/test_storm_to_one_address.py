@@ -180,7 +180,7 @@ def test_after_a_storm_nothing_is_left_to_retry_and_the_last_cards_buttons_work(
     failures = re.findall(
         r'^pager_notifications_total\{.*outcome="(?:failed_\w+|fell_through)"\} (\S+)$', metrics, re.M
     )
-    assert len(failures) == 9 and set(failures) == {"0.0"}  # three outcomes of three channels, all naught
+    assert len(failures) == 12 and set(failures) == {"0.0"}  # three outcomes of four channels, all naught
 
 
 def test_a_monitors_markup_emoji_and_newline_reach_every_provider_as_plain_text(

@@ -22,7 +22,12 @@ from tests.fakes import RecordingNotifier
 from tests.unit.conftest import make_catalog
 
 T = TypeVar("T")
-LEVEL_ONE = {Channel.SMS: ["+33612345678"], Channel.EMAIL: ["alice@example.com"], Channel.SLACK: ["#ops"]}
+LEVEL_ONE = {
+    Channel.SMS: ["+33612345678"],
+    Channel.VOICE: [],  # nobody of level 1 has a voice number
+    Channel.EMAIL: ["alice@example.com"],
+    Channel.SLACK: ["#ops"],
+}
 
 
 class WallClock:

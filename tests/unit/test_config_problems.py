@@ -93,7 +93,8 @@ def test_a_target_of_unknown_kind_is_reported_with_the_valid_kinds() -> None:
     assert reported(
         problems(data),
         "escalation_policies.payments-policy.levels[0].targets[1]",
-        "target 'pager:#ops' has unknown kind 'pager' (expected one of person, rotation, sms, email, slack)",
+        "target 'pager:#ops' has unknown kind 'pager' "
+        "(expected one of person, rotation, sms, email, slack, voice)",
     )
 
 
