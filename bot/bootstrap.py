@@ -96,13 +96,11 @@ def bootstrap(
     clock = clock or SystemClock()
     uow = partial(SqlAlchemyUnitOfWork, engine)
     slack = wire_slack(settings, config.catalog, engine, uow, clock)
-    metrics = PrometheusMetrics()
-    metrics.read_at_scrape(SqlGauges(engine).read)
+    metrics = _metrics(engine)
     chosen = _notifiers(settings, config, uow, clock, slack, notifiers)
     dispatcher = _dispatcher(settings, config, uow, clock, metrics, chosen)
-    relay = ThreadedOutboxRelay(
-        dispatcher, clock, channels=chosen, sends_at_once=_sends_at_once(settings, engine)
-    )
+    at_once = _sends_at_once(settings, engine)
+    relay = ThreadedOutboxRelay(dispatcher, clock, channels=chosen, sends_at_once=at_once)
     leadership, sweep = _leadership(engine), settings.sweep_interval
     scheduler = None
     if wakeups is None:
@@ -112,8 +110,7 @@ def bootstrap(
         doorbell=relay, observer=slack.updater if slack else None, metrics=metrics,
     )  # fmt: skip
     queries = Queries(config.catalog, uow)
-    metrics.registry.register(MaintenanceGauges(pager.maintenance.counts))
-    metrics.registry.register(HeartbeatGauges(pager.heartbeats.counts))
+    _watch(metrics, pager)
     if slack is not None:
         attach_bolt_app(slack, settings, pager, queries, clock, metrics.slack_socket_reconnected)
     deliveries = DeliveryReports(config.catalog, uow, clock, doorbell=relay)
@@ -124,6 +121,18 @@ def bootstrap(
         sms_replies=SmsReplies(config.catalog, pager, uow, clock, inbound), deliveries=deliveries,
         voice_calls=VoiceCalls(config.catalog, pager, uow, clock, inbound, deliveries),
     )  # fmt: skip
+
+
+def _metrics(engine: Engine) -> PrometheusMetrics:
+    metrics = PrometheusMetrics()
+    metrics.read_at_scrape(SqlGauges(engine).read)
+    return metrics
+
+
+def _watch(metrics: PrometheusMetrics, pager: Pager) -> None:
+    """The gauges read from the pager's maintenance windows and heartbeats at each scrape."""
+    metrics.registry.register(MaintenanceGauges(pager.maintenance.counts))
+    metrics.registry.register(HeartbeatGauges(pager.heartbeats.counts))
 
 
 def _database(settings: Settings, migrate: bool) -> Engine:

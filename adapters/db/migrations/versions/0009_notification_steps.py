@@ -16,7 +16,7 @@ down_revision = "0008_maintenance"
 branch_labels = None
 depends_on = None
 
-_OLD_KEY = ["incident_id", "level", "round", "channel", "address"]
+_OLD_KEY = ("incident_id", "level", "round", "channel", "address")
 
 
 def upgrade() -> None:
