@@ -4,34 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 
-import structlog
 from prometheus_client.core import GaugeMetricFamily, Metric
-from prometheus_client.registry import Collector
 
+from adapters.prometheus_scraped import ScrapedGauges
 from domain.heartbeat_model import HeartbeatState
 
-_log = structlog.get_logger("pager.metrics")
+Counts = Mapping[HeartbeatState, int]
 
 
-class HeartbeatGauges(Collector):
-    """Registered on the pager's registry; reads the database at each scrape, so every replica agrees."""
-
-    def __init__(self, read: Callable[[], Mapping[HeartbeatState, int]]) -> None:
-        self._read = read
-
-    def describe(self) -> list[Metric]:
-        return list(_families(None))
-
-    def collect(self) -> Iterator[Metric]:
-        try:
-            counts = self._read()
-        except Exception as exc:  # the database is away: the other metrics are still worth a scrape
-            _log.warning("metrics: heartbeat gauges unavailable", error=type(exc).__name__)
-            return
-        yield from _families(counts)
+def heartbeat_gauges(read: Callable[[], Counts]) -> ScrapedGauges[Counts]:
+    return ScrapedGauges("heartbeat", read, _families)
 
 
-def _families(counts: Mapping[HeartbeatState, int] | None) -> Iterator[Metric]:
+def _families(counts: Counts | None) -> Iterator[Metric]:
     family = GaugeMetricFamily(
         "pager_heartbeats",
         "Configured heartbeats by state; overdue: no ping within interval + grace, an alert fired",

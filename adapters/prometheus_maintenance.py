@@ -4,31 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-import structlog
 from prometheus_client.core import GaugeMetricFamily, Metric
-from prometheus_client.registry import Collector
 
+from adapters.prometheus_scraped import ScrapedGauges
 from domain.maintenance_service import MaintenanceCounts
 
-_log = structlog.get_logger("pager.metrics")
 
-
-class MaintenanceGauges(Collector):
-    """Registered on the pager's registry; reads the database at each scrape, so every replica agrees."""
-
-    def __init__(self, read: Callable[[], MaintenanceCounts]) -> None:
-        self._read = read
-
-    def describe(self) -> list[Metric]:
-        return list(_families(None))
-
-    def collect(self) -> Iterator[Metric]:
-        try:
-            counts = self._read()
-        except Exception as exc:  # the database is away: the other metrics are still worth a scrape
-            _log.warning("metrics: maintenance gauges unavailable", error=type(exc).__name__)
-            return
-        yield from _families(counts)
+def maintenance_gauges(read: Callable[[], MaintenanceCounts]) -> ScrapedGauges[MaintenanceCounts]:
+    return ScrapedGauges("maintenance", read, _families)
 
 
 def _families(counts: MaintenanceCounts | None) -> Iterator[Metric]:

@@ -16,8 +16,8 @@ from adapters.db.inbound_log import SqlInboundMessageLog
 from adapters.db.leadership import Leadership, PostgresLeaderElector, SoleLeader
 from adapters.logged_notifier import LoggedNotifier
 from adapters.outbox_relay import ThreadedOutboxRelay
-from adapters.prometheus_heartbeats import HeartbeatGauges
-from adapters.prometheus_maintenance import MaintenanceGauges
+from adapters.prometheus_heartbeats import heartbeat_gauges
+from adapters.prometheus_maintenance import maintenance_gauges
 from adapters.prometheus_metrics import PrometheusMetrics
 from bot.config import PagerConfig, load_config
 from bot.intake import AlertIntake
@@ -131,8 +131,8 @@ def _metrics(engine: Engine) -> PrometheusMetrics:
 
 def _watch(metrics: PrometheusMetrics, pager: Pager) -> None:
     """The gauges read from the pager's maintenance windows and heartbeats at each scrape."""
-    metrics.registry.register(MaintenanceGauges(pager.maintenance.counts))
-    metrics.registry.register(HeartbeatGauges(pager.heartbeats.counts))
+    metrics.registry.register(maintenance_gauges(pager.maintenance.counts))
+    metrics.registry.register(heartbeat_gauges(pager.heartbeats.counts))
 
 
 def _database(settings: Settings, migrate: bool) -> Engine:
