@@ -19,6 +19,7 @@ from bot.config_heartbeats import HeartbeatSpec, by_name, heartbeat
 from bot.config_maintenance import maintenance_windows
 from bot.config_notify import LocatedProblem
 from bot.config_oncall import apply_overrides
+from bot.config_rotations import rotation, spec_for
 from bot.config_yaml import Loc, Problems, dotted, expand, load_yaml
 from bot.durations import parse_duration
 from domain.maintenance import MaintenanceWindow
@@ -107,7 +108,7 @@ def _parse(text: str, source: str, env: Mapping[str, str], problems: Problems) -
     if sections is None:
         return None
     people = _section("people", sections.people, schema.PersonSpec, schema.person, problems)
-    rotations = _section("rotations", sections.rotations, schema.RotationSpec, schema.rotation, problems)
+    rotations = _section("rotations", sections.rotations, spec_for, rotation, problems)
     rotations = apply_overrides(
         sections.overrides, rotations, sections.people, problems.add, problems.add_validation
     )
@@ -148,13 +149,19 @@ def _sections(data: object, problems: Problems) -> schema.Sections | None:
 
 
 def _section(
-    name: str, raw: Mapping[str, object], model: type[S], build: Callable[[str, S], T], problems: Problems
+    name: str,
+    raw: Mapping[str, object],
+    model: type[S] | Callable[[object], type[S]],
+    build: Callable[[str, S], T],
+    problems: Problems,
 ) -> list[T]:
-    """The domain objects `build` makes of each entry of a section that passes its checks."""
+    """The domain objects `build` makes of each entry of a section that passes its checks; `model` is the
+    entries' spec, or picks one for each entry."""
     built: list[T] = []
     for key, value in raw.items():
+        spec: type[S] = model if isinstance(model, type) else model(value)
         try:
-            built.append(build(key, model.model_validate(value)))
+            built.append(build(key, spec.model_validate(value)))
         except ValidationError as exc:
             problems.add_validation(exc, (name, key))
         except LocatedProblem as exc:
@@ -181,7 +188,9 @@ def _at(value: object, pattern: Sequence[str], loc: Loc = ()) -> Iterator[tuple[
 
 def _check_references(sections: Mapping[str, object], problems: Problems) -> None:
     # Checked on the raw sections, so that the references of an entry with another problem are checked too.
-    for loc, member in _at(sections, ("rotations", "*", "members", "*")):
+    members = [*_at(sections, ("rotations", "*", "members", "*"))]
+    members += _at(sections, ("rotations", "*", "layers", "*", "members", "*"))
+    for loc, member in members:
         _check_known(loc, "person", member, sections["people"], problems)
     for loc, text in _at(sections, ("escalation_policies", "*", "levels", "*", "targets", "*")):
         try:

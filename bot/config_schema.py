@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import timedelta, timezone
+from datetime import timedelta
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -35,7 +33,6 @@ from domain.model import (
     Target,
     TargetKind,
 )
-from domain.rotation import Rotation
 
 
 def _matching(pattern: str, what: str) -> Callable[[object], str]:
@@ -107,13 +104,6 @@ class PersonSpec(_Spec):
         return self
 
 
-class RotationSpec(_Spec):
-    members: Annotated[list[str], Field(min_length=1)]
-    start: AwareDatetime
-    shift: _Duration
-    timezone: ZoneInfo
-
-
 class _LevelSpec(_Spec):
     targets: Annotated[list[Annotated[Target, PlainValidator(target)]], Field(min_length=1)]
     ack_timeout: _Duration | None = None
@@ -150,12 +140,6 @@ def person(person_id: str, spec: PersonSpec) -> Person:
     contacts = tuple(Contact(channel, address) for channel, address in addresses if address)
     held = hold_back(Person(PersonId(person_id), spec.name or person_id, contacts), spec.fallback)
     return with_notify(held, spec.notify) if spec.notify else held
-
-
-def rotation(rotation_id: str, spec: RotationSpec) -> Rotation:
-    # pydantic gives the start its own tzinfo class; the domain gets the standard library's.
-    start = spec.start.replace(tzinfo=timezone(spec.start.utcoffset() or timedelta(0)))
-    return Rotation(rotation_id, tuple(spec.members), start, spec.shift, spec.timezone)
 
 
 def policy(policy_id: str, spec: PolicySpec) -> EscalationPolicy:

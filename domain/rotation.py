@@ -1,13 +1,23 @@
 """On-call rotations: who holds the pager at a given instant.
 
-Handoffs happen at the same local wall-clock time in the rotation's time zone, so a daily
-09:00 handoff stays at 09:00 across daylight-saving changes.
+A rotation stacks one or more layers (domain/rotation_layers.py); where several have someone on call, the last
+layer wins, and where it has nobody (outside its restriction windows, before its start) the one below shows
+through. Overrides sit on top of every layer.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
+from itertools import pairwise
+
+from domain.rotation_layers import Layer, Window
+
+__all__ = ["Layer", "Override", "Rotation", "Shift", "Window"]
+
+# How far `handoffs` looks ahead for the changes it is asked for, in turns of the longest shift.
+_LOOKAHEAD_TURNS = 2
 
 
 @dataclass(frozen=True)
@@ -29,70 +39,101 @@ class Override:
 
 
 @dataclass(frozen=True)
+class Shift:
+    """`person` holds the rotation from `start` (included) to `end` (excluded)."""
+
+    start: datetime
+    end: datetime
+    person: str
+
+
+@dataclass(frozen=True)
 class Rotation:
     id: str
-    members: tuple[str, ...]
-    start: datetime
-    shift: timedelta
+    layers: tuple[Layer, ...]
     timezone: tzinfo
     overrides: tuple[Override, ...] = ()
 
     def __post_init__(self) -> None:
-        if not self.members:
-            raise ValueError(f"rotation {self.id!r} has no member")
-        if self.shift <= timedelta(0):
-            raise ValueError(f"rotation {self.id!r} has a non-positive shift length")
-        if self.start.tzinfo is None:
-            raise ValueError(f"rotation {self.id!r} start must carry a UTC offset")
+        if not self.layers:
+            raise ValueError(f"rotation {self.id!r} has no layer")
 
-    def handoff(self, index: int) -> datetime:
-        """The instant shift number `index` begins (shift 0 begins at `start`), in UTC."""
-        local_start = self.start.astimezone(self.timezone).replace(tzinfo=None)
-        # In UTC: datetimes sharing a ZoneInfo subtract and compare by wall clock, which is wrong across DST.
-        return (local_start + index * self.shift).replace(tzinfo=self.timezone).astimezone(UTC)
-
-    def shift_index(self, at: datetime) -> int | None:
-        at = at.astimezone(UTC)
-        if at < self.start:
-            return None
-        index = int((at - self.start) / self.shift)
-        while (begins := self._handoff_in_range(index)) is None or begins > at:
-            index -= 1
-        while (begins := self._handoff_in_range(index + 1)) is not None and begins <= at:
-            index += 1
-        return index
-
-    def _handoff_in_range(self, index: int) -> datetime | None:
-        """`handoff(index)`, or None for a handoff after year 9999, which datetime cannot represent."""
+    @classmethod
+    def single(
+        cls,
+        rotation_id: str,
+        members: Sequence[str],
+        start: datetime,
+        shift: timedelta,
+        timezone: tzinfo,
+        overrides: Sequence[Override] = (),
+        restrictions: Sequence[Window] = (),
+    ) -> Rotation:
+        """A rotation of one layer: `members` take turns of `shift` from `start`."""
         try:
-            return self.handoff(index)
-        except OverflowError:
-            return None
+            layer = Layer(tuple(members), start, shift, timezone, tuple(restrictions))
+        except ValueError as exc:
+            raise ValueError(f"rotation {rotation_id!r}: {exc}") from None
+        return cls(rotation_id, (layer,), timezone, tuple(overrides))
+
+    @property
+    def members(self) -> tuple[str, ...]:
+        """Everyone who takes turns in some layer, each once, in order of appearance."""
+        return tuple(dict.fromkeys(m for layer in self.layers for m in layer.members))
+
+    @property
+    def start(self) -> datetime:
+        """When the first layer starts: nobody is on call before (but for an override)."""
+        return min(layer.start for layer in self.layers)
 
     def on_call(self, at: datetime) -> str | None:
-        """Who holds the pager at `at`: the last override covering it, else the member whose shift it is
-        (None before the rotation starts)."""
+        """Who holds the pager at `at`: the last override covering it, else the last layer with someone on
+        call (None when no layer has anyone)."""
         for override in reversed(self.overrides):
             if override.covers(at):
                 return override.person
-        index = self.shift_index(at)
-        return None if index is None else self.members[index % len(self.members)]
+        for layer in reversed(self.layers):
+            if (person := layer.holder(at)) is not None:
+                return person
+        return None
+
+    def shifts(self, start: datetime, end: datetime) -> list[Shift]:
+        """Who holds the rotation over [start, end): overrides and layers applied, consecutive periods of the
+        same person merged, periods with nobody on call left out."""
+        moments = [start, *sorted(m for m in self._changes(start, end) if m < end), end]
+        shifts: list[Shift] = []
+        for begins, ends in pairwise(moments):
+            person = self.on_call(begins)
+            if person is None:
+                continue
+            if shifts and shifts[-1].person == person and shifts[-1].end == begins:
+                shifts[-1] = Shift(shifts[-1].start, ends, person)
+            else:
+                shifts.append(Shift(begins, ends, person))
+        return shifts
 
     def handoffs(self, after: datetime, count: int) -> list[tuple[datetime, str | None]]:
         """The next `count` changes of who is on call after `after`, shift handoffs and overrides alike."""
-        index = self.shift_index(after)
-        first = 0 if index is None else index + 1
-        wanted = (self._handoff_in_range(n) for n in range(first, first + count))
-        moments = {moment for moment in wanted if moment is not None}
-        if not moments:  # none asked for, or none before the end of datetime's range
+        if count <= 0:
             return []
-        horizon = max(moments)
-        for override in self.overrides:
-            moments |= {m for m in (override.start, override.end) if after < m <= horizon}
+        longest = max(max(layer.shift for layer in self.layers), timedelta(days=1))
+        horizon = _capped(after, longest * (count + _LOOKAHEAD_TURNS))
         changes: list[tuple[datetime, str | None]] = []
         holder = self.on_call(after)
-        for moment in sorted(moments):
+        for moment in sorted(self._changes(after, horizon)):
             if (person := self.on_call(moment)) != holder:
                 changes.append((moment, person))
                 holder = person
         return changes[:count]
+
+    def _changes(self, after: datetime, until: datetime) -> set[datetime]:
+        moments = set().union(*(layer.changes(after, until) for layer in self.layers))
+        for override in self.overrides:
+            moments |= {m for m in (override.start, override.end) if after < m <= until}
+        return moments
+
+
+def _capped(at: datetime, ahead: timedelta) -> datetime:
+    """`at + ahead`, or the last instant datetime can represent (with a day to spare for time zones)."""
+    last = datetime.max.replace(tzinfo=UTC) - timedelta(days=2)
+    return at + ahead if last - at > ahead else last

@@ -123,12 +123,19 @@ def oncall_line(rotation: Rotation, catalog: Catalog, now: datetime) -> str:
         return escaped(person.name if person else member, NAME_TEXT)
 
     title = escaped(rotation.id, NAME_TEXT)
-    index = rotation.shift_index(now)
-    if index is None:
-        return f"*{title}*: starts {hhmm(rotation.handoff(0))} with {name(rotation.members[0])}"
-    current = rotation.members[index % len(rotation.members)]
-    following = rotation.members[(index + 1) % len(rotation.members)]
-    return f"*{title}*: {name(current)} now; {name(following)} from {hhmm(rotation.handoff(index + 1))}"
+    current = rotation.on_call(now)
+    following = rotation.handoffs(now, 1)
+    if current is None and not following:
+        return f"*{title}*: nobody on call"
+    if not following:
+        return f"*{title}*: {name(current or '')} now"
+    when, person = following[0]
+    upcoming = f"{name(person)} from {hhmm(when)}" if person else f"nobody from {hhmm(when)}"
+    if current is None and person and now < rotation.start:
+        return f"*{title}*: starts {hhmm(when)} with {name(person)}"
+    if current is None:
+        return f"*{title}*: nobody now; {upcoming}"
+    return f"*{title}*: {name(current)} now; {upcoming}"
 
 
 def home_view(

@@ -57,7 +57,7 @@ def make_catalog(repeat: int = 0) -> Catalog:
         ),
         repeat=repeat,
     )
-    rotation = Rotation("primary", ("carol", "bob"), T0, timedelta(days=7), ZoneInfo("Europe/Paris"))
+    rotation = Rotation.single("primary", ("carol", "bob"), T0, timedelta(days=7), ZoneInfo("Europe/Paris"))
     return Catalog(
         people={p.id: p for p in (ALICE, BOB, CAROL)},
         policies={policy.id: policy},

@@ -69,7 +69,7 @@ def test_a_rotation_is_built_with_its_members_start_shift_and_time_zone() -> Non
 
     assert rotation.timezone == ZoneInfo("Europe/Paris")
     assert rotation.start == datetime(2026, 11, 30, 8, 0, tzinfo=ZoneInfo("UTC"))
-    assert rotation.shift == timedelta(days=7)
+    assert rotation.layers[0].shift == timedelta(days=7)
     assert rotation.members == ("alice", "bob")
 
 

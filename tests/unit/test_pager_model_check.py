@@ -77,7 +77,7 @@ CATALOG = Catalog(
         ServiceId("billing"): Service(ServiceId("billing"), "Billing", SHORT.id),
     },
     rotations={
-        RotationId("primary"): Rotation("primary", ("carol", "bob"), T0, timedelta(hours=6), UTC),
+        RotationId("primary"): Rotation.single("primary", ("carol", "bob"), T0, timedelta(hours=6), UTC),
     },
 )
 SERVICES = sorted(CATALOG.services)

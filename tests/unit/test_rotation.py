@@ -49,7 +49,7 @@ DST_CHANGES = [
 def rotation(
     zone: str, start: datetime, shift: timedelta, members: tuple[str, ...] = ("ann", "ben")
 ) -> Rotation:
-    return Rotation("r", members, start, shift, ZoneInfo(zone))
+    return Rotation.single("r", members, start, shift, ZoneInfo(zone))
 
 
 def primary() -> Rotation:
@@ -81,7 +81,7 @@ def test_daily_handoff_keeps_its_local_time_across_dst(
 ) -> None:
     daily = rotation(zone, start, ONE_DAY)
 
-    assert daily.handoff(3) == handoff_utc
+    assert daily.layers[0].handoff(3) == handoff_utc
 
 
 @pytest.mark.parametrize(("zone", "start", "handoff_utc"), DST_CHANGES)
@@ -99,7 +99,7 @@ def test_twelve_hour_handoffs_keep_their_local_times_across_dst(
 ) -> None:
     half_days = rotation(zone, start, TWELVE_HOURS)
 
-    assert (half_days.handoff(6), half_days.handoff(7)) == (handoff_utc, handoff_utc + TWELVE_HOURS)
+    assert (half_days.layers[0].handoff(6), half_days.layers[0].handoff(7)) == (handoff_utc, handoff_utc + TWELVE_HOURS)
 
 
 @pytest.mark.parametrize(("zone", "start", "handoff_utc"), DST_CHANGES)
@@ -114,13 +114,13 @@ def test_twelve_hour_shift_changes_hands_at_the_local_handoff_after_dst(
 def test_night_shift_over_the_autumn_change_lasts_thirteen_hours() -> None:
     paris = rotation("Europe/Paris", datetime(2026, 10, 22, 7, tzinfo=UTC), TWELVE_HOURS)
 
-    assert paris.handoff(6) - paris.handoff(5) == timedelta(hours=13)
+    assert paris.layers[0].handoff(6) - paris.layers[0].handoff(5) == timedelta(hours=13)
 
 
 def test_night_shift_over_the_spring_change_lasts_eleven_hours() -> None:
     paris = rotation("Europe/Paris", datetime(2027, 3, 25, 8, tzinfo=UTC), TWELVE_HOURS)
 
-    assert paris.handoff(6) - paris.handoff(5) == timedelta(hours=11)
+    assert paris.layers[0].handoff(6) - paris.layers[0].handoff(5) == timedelta(hours=11)
 
 
 def test_on_call_does_not_depend_on_the_zone_the_instant_is_written_in() -> None:
@@ -132,13 +132,13 @@ def test_on_call_does_not_depend_on_the_zone_the_instant_is_written_in() -> None
 
 
 def test_asking_for_no_handoffs_lists_none() -> None:
-    rotation = Rotation("r", ("alice", "bob"), T0, ONE_DAY, UTC)
+    rotation = Rotation.single("r", ("alice", "bob"), T0, ONE_DAY, UTC)
 
     assert rotation.handoffs(T0, 0) == []
 
 
 def test_near_the_end_of_datetimes_range_the_shift_goes_on_with_no_later_handoff() -> None:
-    rotation = Rotation("r", ("alice", "bob"), T0, timedelta(days=7), ZoneInfo("Europe/Paris"))
+    rotation = Rotation.single("r", ("alice", "bob"), T0, timedelta(days=7), ZoneInfo("Europe/Paris"))
     end_of_time = datetime(9999, 12, 31, 23, tzinfo=UTC)
 
     assert rotation.on_call(end_of_time) in ("alice", "bob")

@@ -17,7 +17,7 @@ NEW_YORK = ZoneInfo("America/New_York")
 
 def daily(zone: ZoneInfo, start: datetime, *overrides: Override) -> Rotation:
     """ann then ben, handing off daily at the local time of `start`."""
-    return Rotation("r", ("ann", "ben"), start, timedelta(days=1), zone, overrides)
+    return Rotation.single("r", ("ann", "ben"), start, timedelta(days=1), zone, overrides)
 
 
 # 09:00 Paris handoffs; clocks go back on 25 October 2026, so that day's handoff is 08:00 UTC.
