@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from adapters.db.process_lock import DatabaseInUse, SqliteProcessLock
 from bot import cli_health, cli_oncall
 from bot.cli_heartbeats import heartbeat_warnings, heartbeats_table
+from bot.cli_import import import_app
 from bot.cli_maintenance import maintenance_table
 from bot.config import ConfigError, PagerConfig, load_config
 from bot.config_notify import notify_warnings
@@ -28,6 +29,7 @@ from domain.queries import OPEN_STATES, IncidentView, ServiceView
 app = typer.Typer(help="Pager: on-call paging service.", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(import_app, name="import")
 console = Console()
 errors = Console(stderr=True)
 
