@@ -15,7 +15,7 @@ from rich.table import Table
 from sqlalchemy.engine import make_url
 
 from adapters.db.process_lock import DatabaseInUse, SqliteProcessLock
-from bot import cli_health, cli_oncall
+from bot import cli_calendar, cli_health, cli_oncall
 from bot.cli_heartbeats import heartbeat_warnings, heartbeats_table
 from bot.cli_import import import_app
 from bot.cli_maintenance import maintenance_table
@@ -30,6 +30,7 @@ app = typer.Typer(help="Pager: on-call paging service.", no_args_is_help=True, a
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
+app.add_typer(cli_calendar.app, name="calendar")
 console = Console()
 errors = Console(stderr=True)
 

@@ -9,6 +9,7 @@ from fastapi import Depends, FastAPI
 
 from bot import (
     api,
+    calendar_api,
     errors,
     heartbeats_http,
     maintenance_api,
@@ -73,6 +74,7 @@ def _include_routes(app: FastAPI) -> None:
     app.include_router(grafana.router, dependencies=limited, responses=refusal)
     app.include_router(pagerduty.router)  # limited by its body's routing_key, in the endpoint
     app.include_router(oncall_api.router)
+    app.include_router(calendar_api.router)  # not behind the API token: each feed's URL carries its own
     app.include_router(twilio_webhooks.router)
     app.include_router(twilio_voice_webhooks.router)
     app.include_router(slack_http.router)

@@ -15,6 +15,7 @@ from bot.settings_channels import SMTP_PORT, TWILIO_API_URL, VOICE_LANGUAGE, cha
 DEFAULT_DATABASE_URL = "sqlite:///pager.db"
 DEFAULT_BIND = "127.0.0.1:8080"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+MIN_CALENDAR_KEY = 16
 
 
 class SettingsError(ValueError):
@@ -72,6 +73,8 @@ class Settings:
     slack_app_token: str | None = field(default=None, repr=False)  # set: Socket Mode
     slack_api_url: str = DEFAULT_SLACK_API_URL
     rate_limit: RateLimit = field(default_factory=RateLimit)
+    # Signs each calendar feed's URL (bot/calendar_api.py); unset, the feeds are off.
+    calendar_key: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, config_path: str | None = None) -> Settings:
@@ -95,6 +98,7 @@ class Settings:
                 slack_app_token=_app_token(env),
                 slack_api_url=env.get("SLACK_API_URL") or DEFAULT_SLACK_API_URL,
                 rate_limit=_rate_limit(env),
+                calendar_key=_calendar_key(env),
             )
         except ValueError as exc:
             raise SettingsError(str(exc)) from exc
@@ -130,6 +134,17 @@ def _app_token(env: Mapping[str, str]) -> str | None:
             "App-Level Tokens, scope connections:write), not a bot or user token"
         )
     return token
+
+
+def _calendar_key(env: Mapping[str, str]) -> str | None:
+    """PAGER_CALENDAR_KEY; never quoted in an error (it is a secret)."""
+    key = env.get("PAGER_CALENDAR_KEY") or None
+    if key is not None and len(key) < MIN_CALENDAR_KEY:
+        raise SettingsError(
+            f"PAGER_CALENDAR_KEY: at least {MIN_CALENDAR_KEY} characters, or feed URLs could be guessed "
+            "(`openssl rand -hex 32` makes one)"
+        )
+    return key
 
 
 def _rate_limit(env: Mapping[str, str]) -> RateLimit:

@@ -138,6 +138,14 @@ def oncall_line(rotation: Rotation, catalog: Catalog, now: datetime) -> str:
     return f"*{title}*: {name(current)} now; {upcoming}"
 
 
+def calendar_line(url: str) -> str:
+    """A link to the caller's own on-call calendar: shown to them alone, as it holds the feed's secret."""
+    return (
+        f":calendar: <{url}|Your on-call calendar>: add this link to your calendar app as a subscription "
+        "(from a URL) to see your shifts. It is yours alone: anyone with it sees them."
+    )
+
+
 def home_view(
     mine: Sequence[IncidentView],
     services: Sequence[ServiceView],

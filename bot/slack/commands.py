@@ -8,7 +8,15 @@ from slack_bolt import Ack, App, Respond
 
 from adapters.slack_card_blocks import MESSAGE_BLOCKS, NAME_TEXT, display_name, escaped
 from bot.slack import heartbeat_commands, maintenance_commands
-from bot.slack.blocks import HELP, incidents_blocks, oncall_line, status_blocks, text_block, text_sections
+from bot.slack.blocks import (
+    HELP,
+    calendar_line,
+    incidents_blocks,
+    oncall_line,
+    status_blocks,
+    text_block,
+    text_sections,
+)
 from bot.slack.context import SlackContext
 from domain.model import IncidentId
 
@@ -34,7 +42,7 @@ def register(app: App, ctx: SlackContext) -> None:
             ack()
             respond(text=heartbeat_commands.act(ctx, args, command["user_id"]), response_type="ephemeral")
             return
-        blocks = read(ctx, verb, args)
+        blocks = read(ctx, verb, args, command.get("user_id"))
         ack(text=blocks[0]["text"]["text"][:150], blocks=blocks, response_type="ephemeral")
 
 
@@ -55,8 +63,8 @@ def act(ctx: SlackContext, verb: str, args: list[str], slack_user_id: str) -> st
     return f"Incident #{incident_id} resolved by {name}."
 
 
-def read(ctx: SlackContext, verb: str, args: list[str]) -> Blocks:
-    """The blocks answering a read-only subcommand (help for anything unknown)."""
+def read(ctx: SlackContext, verb: str, args: list[str], slack_user_id: str | None = None) -> Blocks:
+    """The blocks answering a read-only subcommand (help for anything unknown), for `slack_user_id`."""
     if verb == "status":
         services = [s for s in ctx.queries.services() if not args or s.id in args]
         if args and not services:
@@ -72,12 +80,13 @@ def read(ctx: SlackContext, verb: str, args: list[str]) -> Blocks:
     if verb == "incidents":
         return incidents_blocks(ctx.queries.incidents(), ctx.catalog.people)
     if verb == "oncall":
-        return oncall(ctx, args)
+        return oncall(ctx, args, slack_user_id)
     prefix = "" if verb == "help" else f"Unknown subcommand `{escaped(verb, NAME_TEXT)}`.\n"
     return [text_block(prefix + HELP)]
 
 
-def oncall(ctx: SlackContext, args: list[str]) -> Blocks:
+def oncall(ctx: SlackContext, args: list[str], slack_user_id: str | None = None) -> Blocks:
+    """Who holds each rotation (or those in `args`), then a link to the caller's own calendar feed."""
     rotations = [r for r in ctx.catalog.rotations.values() if not args or r.id in args]
     if not ctx.catalog.rotations:
         return [text_block("No rotation is configured yet: add `rotations:` to the config.")]
@@ -86,4 +95,7 @@ def oncall(ctx: SlackContext, args: list[str]) -> Blocks:
             text_block(f"Unknown rotation `{escaped(args[0], NAME_TEXT)}`. `/pager oncall` lists them all.")
         ]
     now = ctx.clock.now()
-    return text_sections([oncall_line(r, ctx.catalog, now) for r in rotations], MESSAGE_BLOCKS, "rotations")
+    url = ctx.calendar_url(slack_user_id) if slack_user_id else None
+    link = [text_block(calendar_line(url))] if url else []
+    lines = [oncall_line(r, ctx.catalog, now) for r in rotations]
+    return text_sections(lines, MESSAGE_BLOCKS - len(link), "rotations") + link

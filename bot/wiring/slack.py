@@ -13,6 +13,7 @@ from adapters.db.slack_store import SqlSlackStore
 from adapters.slack_api import SlackWebApi
 from adapters.slack_card_updates import SlackCardRelay, SlackCardUpdater
 from adapters.slack_chat import SlackChatNotifier
+from bot.calendar_api import CalendarFeeds
 from bot.settings import Settings
 from bot.slack.app import create_bolt_app
 from bot.slack.context import SlackContext
@@ -73,7 +74,7 @@ def attach_bolt_app(
     an app token is set. The app token (Socket Mode) wins: then nothing arrives over HTTP."""
     if not settings.slack_bot_token or not (settings.slack_signing_secret or settings.slack_app_token):
         return
-    ctx = SlackContext(pager, queries, pager.catalog, clock)
+    ctx = SlackContext(pager, queries, pager.catalog, clock, CalendarFeeds.of(settings))
     parts.bolt_app = create_bolt_app(
         ctx,
         token=settings.slack_bot_token,

@@ -27,6 +27,8 @@ OPERATIONS = [
     ("POST", "/api/incidents/{incident_id}/acknowledge"),
     ("POST", "/api/incidents/{incident_id}/resolve"),
     ("GET", "/api/oncall"),
+    ("GET", "/api/oncall/{rotation}.ics"),
+    ("GET", "/api/people/{person}/oncall.ics"),
     ("POST", "/api/maintenance"),
     ("GET", "/api/maintenance"),
     ("DELETE", "/api/maintenance/{window_id}"),
