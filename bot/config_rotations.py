@@ -21,6 +21,11 @@ _MOMENT = re.compile(r"(?:(?P<day>[a-z]{3})\s+)?(?P<hour>\d{1,2}):(?P<minute>\d{
 
 
 def _moment(value: object) -> tuple[int | None, time]:
+    if isinstance(value, int) and not isinstance(value, bool):
+        # YAML 1.1 reads an unquoted 17:00 as the number 1020 (base 60).
+        raise ValueError(
+            f'quote the time ("{value // 60}:{value % 60:02}"): unquoted, YAML reads it as a number'
+        )
     text = str(value).strip().lower() if isinstance(value, str) else ""
     found = _MOMENT.fullmatch(text)
     if not found or (found["day"] is not None and found["day"] not in DAYS):

@@ -1,4 +1,4 @@
-"""Rotation layers and restriction windows: the last layer with someone on call wins, windows keep local time."""
+"""Rotation layers and windows: the last layer with someone on call wins; windows keep local time."""
 
 from __future__ import annotations
 
@@ -169,3 +169,15 @@ def test_layers_beside_members_are_refused() -> None:
     with pytest.raises(ConfigError) as raised:
         parse_config(text, "pager.yaml", {})
     assert any(p.startswith("rotations.r.members") for p in raised.value.problems), raised.value.problems
+
+
+def test_an_unquoted_time_is_reported_with_the_quotes_to_add() -> None:
+    rotation = {"timezone": "UTC", "members": ["ann"], "start": "2026-03-23T09:00:00Z", "shift": "1d"}
+    window = {"from": "09:00", "to": "TO"}
+    text = config({**rotation, "restrictions": [window]}).replace("to: TO", "to: 17:00")
+
+    with pytest.raises(ConfigError) as raised:
+        parse_config(text, "pager.yaml", {})
+    assert raised.value.problems == [
+        'rotations.r.restrictions[0].to: quote the time ("17:00"): unquoted, YAML reads it as a number'
+    ]
