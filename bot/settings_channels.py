@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import TypedDict
+from urllib.parse import urlsplit
 
 TWILIO_API_URL = "https://api.twilio.com"
 SMTP_PORT = 587
@@ -41,7 +42,7 @@ def channel_settings(env: Mapping[str, str]) -> ChannelSettings:
         "twilio_from": env.get("TWILIO_FROM") or None,
         "twilio_messaging_service_sid": env.get("TWILIO_MESSAGING_SERVICE_SID") or None,
         "twilio_api_url": env.get("TWILIO_API_URL") or TWILIO_API_URL,
-        "public_url": (env.get("PAGER_PUBLIC_URL") or "").rstrip("/") or None,
+        "public_url": _public_url(env.get("PAGER_PUBLIC_URL")),
         "voice_language": _language(env.get("PAGER_VOICE_LANGUAGE")),
         "smtp_host": env.get("SMTP_HOST") or None,
         "smtp_port": _port(env.get("SMTP_PORT")),
@@ -64,6 +65,20 @@ def _require_together(found: ChannelSettings) -> None:
             )
     if found["smtp_host"] and not found["smtp_from"]:
         raise ChannelSettingsError("SMTP_HOST is set: set SMTP_FROM, the address pages are sent from")
+
+
+def _public_url(value: str | None) -> str | None:
+    """PAGER_PUBLIC_URL without its trailing slash. Twilio signs the exact URL it calls, so a wrong one would
+    make every SMS reply and call refused: refuse it here, at start."""
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ChannelSettingsError(
+            "PAGER_PUBLIC_URL: expected the base URL the pager is reached at, "
+            f"like https://pager.example.com, got {value!r}"
+        )
+    return value.rstrip("/")
 
 
 def _language(value: str | None) -> str:

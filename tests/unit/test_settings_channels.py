@@ -67,3 +67,11 @@ def test_public_url_loses_its_trailing_slash() -> None:
     assert Settings.from_env({"PAGER_PUBLIC_URL": "https://pager.example.com/"}).public_url == (
         "https://pager.example.com"
     )
+
+
+@pytest.mark.parametrize(
+    "url", ["pager.example.com", "ftp://pager.example.com", "https://", "https://x.io/?a=1"]
+)
+def test_a_public_url_that_is_not_a_base_url_is_refused_at_start(url: str) -> None:
+    with pytest.raises(SettingsError, match="PAGER_PUBLIC_URL: expected the base URL"):
+        Settings.from_env({"PAGER_PUBLIC_URL": url})
