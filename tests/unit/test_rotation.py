@@ -99,7 +99,10 @@ def test_twelve_hour_handoffs_keep_their_local_times_across_dst(
 ) -> None:
     half_days = rotation(zone, start, TWELVE_HOURS)
 
-    assert (half_days.layers[0].handoff(6), half_days.layers[0].handoff(7)) == (handoff_utc, handoff_utc + TWELVE_HOURS)
+    assert (half_days.layers[0].handoff(6), half_days.layers[0].handoff(7)) == (
+        handoff_utc,
+        handoff_utc + TWELVE_HOURS,
+    )
 
 
 @pytest.mark.parametrize(("zone", "start", "handoff_utc"), DST_CHANGES)
