@@ -7,11 +7,12 @@ import os
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, Protocol, cast
+from typing import Annotated, Any, NoReturn, Protocol, cast
 
 import requests
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from bot.importers.api import Api, DirApi, HttpApi, ImportFailed, Paging, SavingApi, retry_after_header
 from bot.importers.plan import Plan, check, render, report
@@ -66,19 +67,26 @@ def _run(vendor_name: str, options: Mapping[str, Any]) -> None:
         text = render(plan, vendor.NAME, now)
         check(text)
     except ImportFailed as exc:
-        errors.print(f"[red]import failed[/red] {exc}")
-        raise typer.Exit(1) from None
+        _fail(str(exc))
     if options["dry_run"]:
-        out.print(report(plan, vendor.NAME), end="")
+        # Vendors' names may hold brackets, which are not markup.
+        out.print(report(plan, vendor.NAME), end="", markup=False)
         return
     target: Path | None = options["out"]
     if target is None:
         out.print(text, end="", markup=False)
-    else:
+        return
+    try:
         target.write_text(text, encoding="utf-8")
-        errors.print(
-            f"wrote {target}: {len(plan.notes)} things not carried over or approximated, listed at its top"
-        )
+    except OSError as exc:
+        _fail(f"cannot write {target}: {exc.strerror or exc}")
+    notes = f"{len(plan.notes)} things not carried over or approximated, listed at its top"
+    errors.print(f"wrote {escape(str(target))}: {notes}")
+
+
+def _fail(message: str) -> NoReturn:
+    errors.print(f"[red]import failed[/red] {escape(message)}")
+    raise typer.Exit(1)
 
 
 def _api(vendor: Vendor, options: Mapping[str, Any]) -> Api:

@@ -16,8 +16,10 @@ from domain.rotation_layers import Layer, Window
 
 __all__ = ["Layer", "Override", "Rotation", "Shift", "Window"]
 
-# How far `handoffs` looks ahead for the changes it is asked for, in turns of the longest shift.
+# How far each step of `handoffs` looks ahead for the changes it is asked for, in turns of the longest shift.
 _LOOKAHEAD_TURNS = 2
+DAY = timedelta(days=1)
+WEEK = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -116,15 +118,30 @@ class Rotation:
         """The next `count` changes of who is on call after `after`, shift handoffs and overrides alike."""
         if count <= 0:
             return []
-        longest = max(max(layer.shift for layer in self.layers), timedelta(days=1))
-        horizon = _capped(after, longest * (count + _LOOKAHEAD_TURNS))
+        longest = max(max(layer.shift for layer in self.layers), DAY)
+        step, cycle = longest * (count + _LOOKAHEAD_TURNS), self._cycle()
+        # No change of hands within a cycle after the rota settled, or after the last change: none to come.
+        last = _capped(self._settled(after), cycle)
         changes: list[tuple[datetime, str | None]] = []
         holder = self.on_call(after)
-        for moment in sorted(self._changes(after, horizon)):
-            if (person := self.on_call(moment)) != holder:
-                changes.append((moment, person))
-                holder = person
+        begins = after
+        # Step by step, so that the common case looks only a few turns ahead.
+        while len(changes) < count and begins < last:
+            ends = min(_capped(begins, step), last)
+            for moment in sorted(self._changes(begins, ends)):
+                if (person := self.on_call(moment)) != holder:
+                    changes.append((moment, person))
+                    holder, last = person, max(last, _capped(moment, cycle))
+            begins = ends
         return changes[:count]
+
+    def _settled(self, after: datetime) -> datetime:
+        """From when every layer has begun and every override is over: the rota only repeats after it."""
+        return max([after, *(layer.start for layer in self.layers), *(o.end for o in self.overrides)])
+
+    def _cycle(self) -> timedelta:
+        """Long enough, once settled, for every layer's members to take a turn in every window of a week."""
+        return max(layer.shift * len(layer.members) for layer in self.layers) + WEEK + DAY
 
     def _changes(self, after: datetime, until: datetime) -> set[datetime]:
         moments = set().union(*(layer.changes(after, until) for layer in self.layers))

@@ -33,24 +33,29 @@ class Window:
     def period(self) -> timedelta:
         return DAY if self.day is None else WEEK
 
-    def covers(self, local: datetime) -> bool:
-        """Whether the naive local wall-clock instant `local` falls inside the window."""
-        begins = datetime.combine(local.date(), self.start)
-        if self.day is not None:
-            begins -= timedelta(days=(local.weekday() - self.day) % 7)
-        if begins > local:
-            begins -= self.period
-        return local < begins + self.length
+    def covers(self, at: datetime, zone: tzinfo) -> bool:
+        """Whether the instant `at` falls inside a window, opened and closed at the instants `edges` gives.
 
-    def edges(self, first: date, last: date, zone: tzinfo) -> Iterator[datetime]:
+        Reckoned by instants, not by comparing wall-clock times: an edge in a daylight-saving gap or fold
+        (02:30 on the night clocks change) would otherwise open or close the window at another instant than
+        the one the shifts and handoffs are listed at."""
+        today = at.astimezone(zone).date()
+        return any(opens <= at < closes for opens, closes in self.spans(today - self.period, today, zone))
+
+    def spans(self, first: date, last: date, zone: tzinfo) -> Iterator[tuple[datetime, datetime]]:
         """The UTC instants at which the windows beginning on local dates `first` to `last` open and close."""
         day = first
         while day <= last:
             if self.day is None or day.weekday() == self.day:
                 opens = datetime.combine(day, self.start)
-                yield _utc(opens, zone)
-                yield _utc(opens + self.length, zone)
+                yield _utc(opens, zone), _utc(opens + self.length, zone)
             day += DAY
+
+    def edges(self, first: date, last: date, zone: tzinfo) -> Iterator[datetime]:
+        """Each instant of `spans`, opening or closing."""
+        for opens, closes in self.spans(first, last, zone):
+            yield opens
+            yield closes
 
 
 @dataclass(frozen=True)
@@ -105,17 +110,19 @@ class Layer:
     def within_restrictions(self, at: datetime) -> bool:
         if not self.restrictions:
             return True
-        local = at.astimezone(self.timezone).replace(tzinfo=None)
-        return any(window.covers(local) for window in self.restrictions)
+        return any(window.covers(at, self.timezone) for window in self.restrictions)
 
     def changes(self, after: datetime, until: datetime) -> set[datetime]:
         """Every instant in (after, until] at which this layer may change hands: handoffs and window edges."""
         index = self.shift_index(after)
         moments: set[datetime] = set()
         n = 0 if index is None else index + 1
+        alone = len(set(self.members)) == 1
         while (moment := self.handoff_in_range(n)) is not None and moment <= until:
             moments.add(moment)
             n += 1
+            if alone:
+                break  # one person takes every turn: only the layer's start changes hands
         if self.restrictions:
             first = after.astimezone(self.timezone).date() - WEEK - DAY
             last = until.astimezone(self.timezone).date() + DAY

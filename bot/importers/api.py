@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -22,10 +23,29 @@ Fetch = Callable[[str, Mapping[str, Any] | None], Any]
 # Waiting longer than this for a rate limit means something is wrong; the import fails rather than hang.
 MAX_WAIT_SECONDS = 60.0
 TIMEOUT_SECONDS = 30.0
+# More pages than this (a million items at the vendors' page sizes) means the paging loops.
+MAX_PAGES = 10_000
 
 
 class ImportFailed(Exception):
     """The import cannot go on; the message is for the person running it (it never holds the token)."""
+
+
+@contextmanager
+def reading(what: str) -> Iterator[None]:
+    """Reports an answer of another shape than documented (a field missing, null or of another type) while
+    `what` (the vendor's object, e.g. "PagerDuty schedule P1") is read as ImportFailed naming it."""
+    try:
+        yield
+    except KeyError as exc:
+        raise ImportFailed(f"{what}: the answer has no {exc.args[0]!r} field") from None
+    except (TypeError, ValueError, AttributeError, IndexError, OverflowError) as exc:
+        raise ImportFailed(f"{what}: the answer is not as the API documents it ({exc})") from None
+
+
+def ident(item: object, key: str = "id") -> str:
+    """An item's id for a message, whatever the item turned out to be."""
+    return str(item.get(key)) if isinstance(item, dict) else repr(item)[:40]
 
 
 class Api(Protocol):
@@ -77,6 +97,7 @@ class HttpApi:
         sleep: Callable[[float], None] = time.sleep,
         attempts: int = 6,
         session: requests.Session | None = None,
+        max_pages: int = MAX_PAGES,
     ) -> None:
         self._vendor = vendor
         self._base = base_url.rstrip("/") + "/"
@@ -87,6 +108,7 @@ class HttpApi:
         self._sleep = sleep
         self._attempts = attempts
         self._session = session or requests.Session()
+        self._max_pages = max_pages
 
     def __repr__(self) -> str:  # the headers hold the token
         return f"HttpApi({self._vendor}, {self._base})"
@@ -96,12 +118,16 @@ class HttpApi:
 
     def items(self, path: str, key: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
-        for page in self._paging.pages(self._fetch, path, key, dict(params or {})):
+        for count, page in enumerate(self._paging.pages(self._fetch, path, key, dict(params or {})), 1):
+            if count > self._max_pages:
+                raise ImportFailed(
+                    f"GET {path}: more than {self._max_pages} pages; {self._vendor}'s paging loops"
+                )
             found.extend(page)
         return found
 
     def _fetch(self, path: str, params: Mapping[str, Any] | None) -> Any:
-        url = urljoin(self._base, path.lstrip("/")) if "://" not in path else path
+        url = self._url(path)
         for attempt in range(1, self._attempts + 1):
             response = self._send(url, params, attempt)
             if response is None:
@@ -113,9 +139,30 @@ class HttpApi:
             return self._parsed(response, path)
         raise ImportFailed(f"GET {path}: {self._vendor} did not answer after {self._attempts} attempts")
 
+    def _url(self, path: str) -> str:
+        if "://" not in path:
+            return urljoin(self._base, path.lstrip("/"))
+        # A link the vendor wrote (the next page) may name another host, e.g. its own behind a proxy, or its
+        # US instance for an EU account: it is asked of the API URL given, the only place the token goes.
+        link, base = urlsplit(path), urlsplit(self._base)
+        if (link.scheme, link.netloc) == (base.scheme, base.netloc):
+            return path
+        return urljoin(self._base, link.path.lstrip("/")) + (f"?{link.query}" if link.query else "")
+
     def _send(self, url: str, params: Mapping[str, Any] | None, attempt: int) -> requests.Response | None:
         try:
             return self._session.get(url, params=params, headers=self._headers, timeout=TIMEOUT_SECONDS)
+        except (
+            requests.exceptions.InvalidURL,
+            requests.exceptions.InvalidSchema,
+            requests.exceptions.MissingSchema,
+        ):
+            raise ImportFailed(f"{self._base} is not an API URL (like https://api.example.com)") from None
+        except (requests.exceptions.InvalidHeader, UnicodeError):
+            # requests' own message would quote the header, token included.
+            raise ImportFailed(
+                f"the API token for {self._vendor} holds characters no HTTP header can carry"
+            ) from None
         except requests.RequestException as exc:
             if attempt == self._attempts:
                 raise ImportFailed(
@@ -193,5 +240,8 @@ class SavingApi:
 
     def _save(self, path: str, document: Any) -> None:
         file = _file(self._root, path)
-        file.parent.mkdir(parents=True, exist_ok=True)
-        file.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        try:
+            file.parent.mkdir(parents=True, exist_ok=True)
+            file.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise ImportFailed(f"cannot save {file}: {exc.strerror or exc}") from None

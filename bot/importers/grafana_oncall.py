@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import requests
 
-from bot.importers.api import Api, Fetch, Paging, retry_after_header
+from bot.importers.api import Api, Fetch, ImportFailed, Paging, ident, reading, retry_after_header
 from bot.importers.grafana_oncall_escalation import Targets, add_policies
 from bot.importers.grafana_oncall_people import add_people
 from bot.importers.grafana_oncall_schedules import add_rotations
@@ -61,11 +61,15 @@ class PageNumberPaging:
         seen: set[str] = set()
         while True:
             document = fetch(path, query)
-            yield list(document.get(key) or [])
+            found = document.get(key) if isinstance(document, dict) else None
+            if not isinstance(found, list):
+                raise ImportFailed(f"GET {path}: the answer has no {key!r} list")
+            yield found
             following = document.get("next")
-            page = dict(parse_qsl(urlsplit(following).query)).get("page") if following else None
-            # Past the last page the engine answers the last page again: stop on any page already asked for.
-            if page is None or page in seen:
+            page = dict(parse_qsl(urlsplit(str(following)).query)).get("page") if following else None
+            # Past the last page the engine answers the last page again: stop on any page already asked for,
+            # and on an empty one whatever its link says.
+            if page is None or page in seen or not found:
                 return
             seen.add(page)
             query = {**query, "page": page}
@@ -115,28 +119,32 @@ def add_services(
 ) -> None:
     """A service for each integration whose default route escalates, with a new key and where to use it."""
     for integration in integrations:
-        name = str(integration.get("name") or integration["id"])
-        source = f"integration {integration['id']} ({name})"
-        kind = str(integration.get("type"))
-        if kind == "direct_paging":
-            plan.note(source, "direct paging is not carried: page people from Slack or Pager's API instead")
-            continue
-        chain = str((integration.get("default_route") or {}).get("escalation_chain_id"))
-        if chain not in policies:
-            plan.note(
-                source, f"its default route escalates to {chain or 'nothing'}, not carried: no service made"
-            )
-            continue
-        service_id = plan.new_id("services", name)
-        key = secrets.token_urlsafe(24)
-        plan.services[service_id] = {
-            "name": name,
-            "escalation_policy": policies[chain],
-            "integration_keys": [key],
-        }
-        plan.mapped(source, f"services.{service_id}")
-        plan.note(source, _where_to_point(integration, kind, service_id))
-        _note_routes(plan, source, integration, routes)
+        with reading(f"Grafana OnCall integration {ident(integration)}"):
+            name = str(integration.get("name") or integration["id"])
+            source = f"integration {integration['id']} ({name})"
+            kind = str(integration.get("type"))
+            if kind == "direct_paging":
+                plan.note(
+                    source, "direct paging is not carried: page people from Slack or Pager's API instead"
+                )
+                continue
+            chain = str((integration.get("default_route") or {}).get("escalation_chain_id"))
+            if chain not in policies:
+                plan.note(
+                    source,
+                    f"its default route escalates to {chain or 'nothing'}, not carried: no service made",
+                )
+                continue
+            service_id = plan.new_id("services", name)
+            key = secrets.token_urlsafe(24)
+            plan.services[service_id] = {
+                "name": name,
+                "escalation_policy": policies[chain],
+                "integration_keys": [key],
+            }
+            plan.mapped(source, f"services.{service_id}")
+            plan.note(source, _where_to_point(integration, kind, service_id))
+            _note_routes(plan, source, integration, routes)
 
 
 def _where_to_point(integration: Item, kind: str, service_id: str) -> str:

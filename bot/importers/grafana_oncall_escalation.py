@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from bot.importers.api import ident, reading
 from bot.importers.plan import Plan, duration
 
 MAX_TIMES_REPEAT = 5
@@ -50,20 +51,22 @@ def add_policies(plan: Plan, chains: list[Item], steps: list[Item], targets: Tar
     """A policy for each chain with at least one step Pager can page; returns chain id -> policy id."""
     policies: dict[str, str] = {}
     for chain in chains:
-        source = f"escalation chain {chain['id']} ({chain.get('name')})"
-        own = sorted((s for s in steps if s.get("escalation_chain_id") == chain["id"]), key=_position)
-        levels, repeat = _levels(plan, own, targets)
-        if not levels:
-            plan.note(source, "no step Pager can page: not carried")
-            continue
-        policy_id = plan.new_id("escalation_policies", str(chain.get("name") or chain["id"]))
-        plan.escalation_policies[policy_id] = _entry(levels, repeat)
-        plan.mapped(source, f"escalation_policies.{policy_id}")
-        policies[str(chain["id"])] = policy_id
-        if repeat and not levels[-1].wait:
-            plan.note(
-                source, "OnCall starts over at once after the last step; Pager first waits the ack_timeout"
-            )
+        with reading(f"Grafana OnCall escalation chain {ident(chain)}"):
+            source = f"escalation chain {chain['id']} ({chain.get('name')})"
+            own = sorted((s for s in steps if s.get("escalation_chain_id") == chain["id"]), key=_position)
+            levels, repeat = _levels(plan, own, targets)
+            if not levels:
+                plan.note(source, "no step Pager can page: not carried")
+                continue
+            policy_id = plan.new_id("escalation_policies", str(chain.get("name") or chain["id"]))
+            plan.escalation_policies[policy_id] = _entry(levels, repeat)
+            plan.mapped(source, f"escalation_policies.{policy_id}")
+            policies[str(chain["id"])] = policy_id
+            if repeat and not levels[-1].wait:
+                plan.note(
+                    source,
+                    "OnCall starts over at once after the last step; Pager first waits the ack_timeout",
+                )
     return policies
 
 

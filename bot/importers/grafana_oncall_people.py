@@ -13,6 +13,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+from bot.importers.api import ident, reading
 from bot.importers.plan import Plan, duration
 
 Item = dict[str, Any]
@@ -39,20 +40,22 @@ def add_people(plan: Plan, users: list[Item], rules: list[Item]) -> dict[str, st
     """A person for each user, with their default rules as `notify`; returns OnCall user id -> person id."""
     people: dict[str, str] = {}
     for user in users:
-        name = str(user.get("username") or user.get("email") or user["id"])
-        person_id = plan.new_id("people", name)
-        person: Item = {"name": name}
-        if user.get("email"):
-            person["email"] = user["email"]
-        if (member := _slack_member(user.get("slack"))) is not None:
-            person["slack"] = member
-        plan.people[person_id] = person
-        plan.mapped(f"user {user['id']} ({name})", f"people.{person_id}")
-        people[str(user["id"])] = person_id
-        own = sorted(
-            (r for r in rules if r.get("user_id") == user["id"]), key=lambda r: int(r.get("position") or 0)
-        )
-        _add_notify(plan, f"user {user['id']} ({name})", person_id, own, user)
+        with reading(f"Grafana OnCall user {ident(user)}"):
+            name = str(user.get("username") or user.get("email") or user["id"])
+            person_id = plan.new_id("people", name)
+            person: Item = {"name": name}
+            if user.get("email"):
+                person["email"] = user["email"]
+            if (member := _slack_member(user.get("slack"))) is not None:
+                person["slack"] = member
+            plan.people[person_id] = person
+            plan.mapped(f"user {user['id']} ({name})", f"people.{person_id}")
+            people[str(user["id"])] = person_id
+            own = sorted(
+                (r for r in rules if r.get("user_id") == user["id"]),
+                key=lambda r: int(r.get("position") or 0),
+            )
+            _add_notify(plan, f"user {user['id']} ({name})", person_id, own, user)
     return people
 
 

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.importers.api import ident, reading
 from bot.importers.grafana_oncall_shifts import UNITS, Layer, groups, layer, local_start, wall_add, zone
 from bot.importers.plan import Plan
 
@@ -26,15 +27,16 @@ def add_rotations(
     """A rotation for each schedule with a current recurring shift; returns schedule id -> rotation id."""
     rotations: dict[str, str] = {}
     for schedule in schedules:
-        source = f"schedule {schedule['id']} ({schedule.get('name')})"
-        if schedule.get("type") == "ical":
-            plan.note(source, "iCal schedule not carried: its shifts are events of an outside calendar")
-            continue
-        if schedule.get("ical_url_overrides"):
-            plan.note(source, "overrides from its iCal calendar (ical_url_overrides) not carried")
-        found = _add_rotation(plan, source, schedule, _shifts_of(plan, schedule, shifts), people, now)
-        if found is not None:
-            rotations[str(schedule["id"])] = found
+        with reading(f"Grafana OnCall schedule {ident(schedule)}"):
+            source = f"schedule {schedule['id']} ({schedule.get('name')})"
+            if schedule.get("type") == "ical":
+                plan.note(source, "iCal schedule not carried: its shifts are events of an outside calendar")
+                continue
+            if schedule.get("ical_url_overrides"):
+                plan.note(source, "overrides from its iCal calendar (ical_url_overrides) not carried")
+            found = _add_rotation(plan, source, schedule, _shifts_of(plan, schedule, shifts), people, now)
+            if found is not None:
+                rotations[str(schedule["id"])] = found
     return rotations
 
 

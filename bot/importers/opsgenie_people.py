@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from bot.config_oncall import normalise_phone
-from bot.importers.api import Api
+from bot.importers.api import Api, ident, reading
 from bot.importers.opsgenie_data import People, delay, detail, listed, span
 from bot.importers.plan import Plan
 
@@ -21,21 +21,22 @@ def import_people(api: Api, plan: Plan) -> People:
     """Every user as a person with their contacts and steps; returns who each Opsgenie user id became."""
     people: People = {}
     for user in api.items("/v2/users", "data"):
-        user_id = str(user.get("id") or "")
-        username = str(user.get("username") or user_id)
-        name = str(user.get("fullName") or username)
-        source = f"user {username}"
-        contacts = _contacts(api, plan, user_id, source)
-        if "email" not in contacts and _EMAIL.fullmatch(username):
-            contacts["email"] = username  # Opsgenie usernames are email addresses
-        person: dict[str, Any] = {"name": name, **_written(contacts)}
-        steps = _notify(api, plan, user_id, set(contacts), source)
-        if steps:
-            person["notify"] = steps
-        person_id = plan.new_id("people", name)
-        plan.people[person_id] = person
-        plan.mapped(f"Opsgenie user {username} ({name})", f"people.{person_id}")
-        people[user_id] = person_id
+        with reading(f"Opsgenie user {ident(user, 'username')}"):
+            user_id = str(user.get("id") or "")
+            username = str(user.get("username") or user_id)
+            name = str(user.get("fullName") or username)
+            source = f"user {username}"
+            contacts = _contacts(api, plan, user_id, source)
+            if "email" not in contacts and _EMAIL.fullmatch(username):
+                contacts["email"] = username  # Opsgenie usernames are email addresses
+            person: dict[str, Any] = {"name": name, **_written(contacts)}
+            steps = _notify(api, plan, user_id, set(contacts), source)
+            if steps:
+                person["notify"] = steps
+            person_id = plan.new_id("people", name)
+            plan.people[person_id] = person
+            plan.mapped(f"Opsgenie user {username} ({name})", f"people.{person_id}")
+            people[user_id] = person_id
     return people
 
 

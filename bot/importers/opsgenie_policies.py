@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from bot.importers.api import Api
+from bot.importers.api import Api, ident, reading
 from bot.importers.opsgenie_data import People, Policies, Schedules, delay, listed, span, who
 from bot.importers.plan import Plan, duration
 
@@ -23,17 +23,18 @@ def import_escalations(api: Api, plan: Plan, people: People, schedules: Schedule
     """Every escalation with a target Pager has; returns what each escalation id became."""
     policies: Policies = {}
     for escalation in listed(api, "/v2/escalations"):
-        escalation_id = str(escalation.get("id") or "")
-        name = str(escalation.get("name") or escalation_id)
-        source = f"escalation {name}"
-        levels = _levels(plan, escalation.get("rules"), people, schedules, source)
-        if not levels:
-            plan.note(source, "no rule with a target Pager has: not carried over")
-            continue
-        policy_id = plan.new_id("escalation_policies", name)
-        plan.escalation_policies[policy_id] = _policy(plan, levels, escalation.get("repeat"), source)
-        plan.mapped(f"Opsgenie {source}", f"escalation_policies.{policy_id}")
-        policies[escalation_id] = policy_id
+        with reading(f"Opsgenie escalation {ident(escalation, 'name')}"):
+            escalation_id = str(escalation.get("id") or "")
+            name = str(escalation.get("name") or escalation_id)
+            source = f"escalation {name}"
+            levels = _levels(plan, escalation.get("rules"), people, schedules, source)
+            if not levels:
+                plan.note(source, "no rule with a target Pager has: not carried over")
+                continue
+            policy_id = plan.new_id("escalation_policies", name)
+            plan.escalation_policies[policy_id] = _policy(plan, levels, escalation.get("repeat"), source)
+            plan.mapped(f"Opsgenie {source}", f"escalation_policies.{policy_id}")
+            policies[escalation_id] = policy_id
     return policies
 
 

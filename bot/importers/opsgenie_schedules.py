@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.importers.api import Api
+from bot.importers.api import Api, ident, reading
 from bot.importers.opsgenie_data import People, ScheduleRotations, Schedules, instant, listed, who
 from bot.importers.plan import Plan, duration
 
@@ -44,20 +44,23 @@ def import_schedules(api: Api, plan: Plan, people: People, now: datetime) -> Sch
     schedules: Schedules = {}
     # Rotations come with the schedules only when asked for: https://docs.opsgenie.com/docs/schedule-api
     for schedule in listed(api, "/v2/schedules", {"expand": "rotation"}):
-        schedule_id = str(schedule.get("id") or "")
-        name = str(schedule.get("name") or schedule_id)
-        source = f"schedule {name}"
-        if schedule.get("enabled") is False:
-            plan.note(source, "disabled in Opsgenie: not carried over")
-            continue
-        context = _Schedule(plan, people, now, _zone(plan, schedule, source), source, ScheduleRotations(name))
-        for index, rotation in enumerate(schedule.get("rotations") or [], start=1):
-            _rotation(context, rotation, index)
-        if not context.found.rotations:
-            plan.note(source, "no running rotation with a user in it: not carried over")
-            continue
-        schedules[schedule_id] = context.found
-        _overrides(api, context, schedule_id)
+        with reading(f"Opsgenie schedule {ident(schedule, 'name')}"):
+            schedule_id = str(schedule.get("id") or "")
+            name = str(schedule.get("name") or schedule_id)
+            source = f"schedule {name}"
+            if schedule.get("enabled") is False:
+                plan.note(source, "disabled in Opsgenie: not carried over")
+                continue
+            context = _Schedule(
+                plan, people, now, _zone(plan, schedule, source), source, ScheduleRotations(name)
+            )
+            for index, rotation in enumerate(schedule.get("rotations") or [], start=1):
+                _rotation(context, rotation, index)
+            if not context.found.rotations:
+                plan.note(source, "no running rotation with a user in it: not carried over")
+                continue
+            schedules[schedule_id] = context.found
+            _overrides(api, context, schedule_id)
     return schedules
 
 

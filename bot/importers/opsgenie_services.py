@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.importers.api import Api
+from bot.importers.api import Api, ident, reading
 from bot.importers.opsgenie_data import Policies, Schedules, detail, listed, who
 from bot.importers.plan import Plan
 
@@ -88,16 +88,17 @@ def import_services(api: Api, plan: Plan, policies: Policies, schedules: Schedul
     by_team: dict[str, list[str]] = {}
     services = api.items("/v1/services", "data")
     for service in sorted(services, key=lambda s: str(s.get("name") or "").casefold()):
-        name = str(service.get("name") or service.get("id"))
-        team = str(service.get("teamId") or "")
-        policy = routes.policy_for(team)
-        if policy is None:
-            plan.note(f"service {name}", "its team routes alerts to nothing Pager has: not carried over")
-            continue
-        service_id = plan.new_id("services", name)
-        plan.services[service_id] = {"name": name, "escalation_policy": policy}
-        plan.mapped(f"Opsgenie service {name} ({service.get('id')})", f"services.{service_id}")
-        by_team.setdefault(team, []).append(service_id)
+        with reading(f"Opsgenie service {ident(service, 'name')}"):
+            name = str(service.get("name") or service.get("id"))
+            team = str(service.get("teamId") or "")
+            policy = routes.policy_for(team)
+            if policy is None:
+                plan.note(f"service {name}", "its team routes alerts to nothing Pager has: not carried over")
+                continue
+            service_id = plan.new_id("services", name)
+            plan.services[service_id] = {"name": name, "escalation_policy": policy}
+            plan.mapped(f"Opsgenie service {name} ({service.get('id')})", f"services.{service_id}")
+            by_team.setdefault(team, []).append(service_id)
     _integrations(api, plan, by_team)
     for service_id, spec in plan.services.items():
         if not spec.get("integration_keys"):
@@ -109,20 +110,21 @@ def import_services(api: Api, plan: Plan, policies: Policies, schedules: Schedul
 
 def _integrations(api: Api, plan: Plan, by_team: dict[str, list[str]]) -> None:
     for integration in listed(api, "/v2/integrations"):
-        name, kind = str(integration.get("name")), str(integration.get("type"))
-        source = f"integration {name} ({kind}, {integration.get('id')})"
-        team = str(integration.get("teamId") or "")
-        if integration.get("enabled") is False:
-            plan.note(source, "disabled in Opsgenie: not carried over")
-        elif kind in _NOT_INCOMING:
-            plan.note(source, _NOT_INCOMING[kind])
-        elif team not in by_team:
-            plan.note(source, "belongs to no team with a service carried over: not carried over")
-        else:
-            service_id = _service_for(plan, name, by_team[team], source)
-            keys = plan.services[service_id].setdefault("integration_keys", [])
-            keys.append(_key(api, plan, integration, f"services.{service_id}", source))
-            plan.mapped(f"Opsgenie {source}", f"services.{service_id}.integration_keys[{len(keys) - 1}]")
+        with reading(f"Opsgenie integration {ident(integration)}"):
+            name, kind = str(integration.get("name")), str(integration.get("type"))
+            source = f"integration {name} ({kind}, {integration.get('id')})"
+            team = str(integration.get("teamId") or "")
+            if integration.get("enabled") is False:
+                plan.note(source, "disabled in Opsgenie: not carried over")
+            elif kind in _NOT_INCOMING:
+                plan.note(source, _NOT_INCOMING[kind])
+            elif team not in by_team:
+                plan.note(source, "belongs to no team with a service carried over: not carried over")
+            else:
+                service_id = _service_for(plan, name, by_team[team], source)
+                keys = plan.services[service_id].setdefault("integration_keys", [])
+                keys.append(_key(api, plan, integration, f"services.{service_id}", source))
+                plan.mapped(f"Opsgenie {source}", f"services.{service_id}.integration_keys[{len(keys) - 1}]")
 
 
 def _service_for(plan: Plan, integration: str, candidates: list[str], source: str) -> str:

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.config_oncall import normalise_phone
+from bot.importers.api import ident, reading
 from bot.importers.plan import Plan, duration
 
 # Pager's notify method for each kind of contact method; push and WhatsApp have none.
@@ -30,7 +31,10 @@ class Rule:
 
 def add_people(plan: Plan, users: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     """Each user as an entry of `people:`; returns the Pager id of each PagerDuty user id."""
-    ids = {str(user["id"]): _add_person(plan, user) for user in users}
+    ids: dict[str, str] = {}
+    for user in users:
+        with reading(f"PagerDuty user {ident(user)}"):
+            ids[str(user["id"])] = _add_person(plan, user)
     if ids:
         plan.note(
             "users", "Slack member ids are not part of PagerDuty's users: add `slack: U...` to people by hand"

@@ -19,7 +19,7 @@ from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.importers.api import Api
+from bot.importers.api import Api, ident, reading
 from bot.importers.plan import Plan, duration
 from domain.rotation import Layer
 
@@ -35,17 +35,29 @@ def add_rotations(plan: Plan, api: Api, now: datetime, people: Mapping[str, str]
     returns the Pager id of each PagerDuty schedule id carried over."""
     ids: dict[str, str] = {}
     for summary in api.items("/schedules", "schedules"):
-        schedule = api.get(f"/schedules/{summary['id']}")["schedule"]
-        source = f"schedule {schedule['id']} ({schedule.get('name')})"
-        rotation = _rotation(plan, source, schedule, now, people)
-        if rotation is None:
-            continue
-        rotation_id = plan.new_id("rotations", str(schedule.get("name") or schedule["id"]))
-        plan.rotations[rotation_id] = rotation
-        plan.mapped(f"PagerDuty {source}", f"rotations.{rotation_id}")
-        ids[str(schedule["id"])] = rotation_id
-        _add_overrides(plan, api, source, str(schedule["id"]), rotation_id, now, people)
+        with reading(f"PagerDuty schedule {ident(summary)}"):
+            _add_schedule(plan, api, summary, now, people, ids)
     return ids
+
+
+def _add_schedule(
+    plan: Plan,
+    api: Api,
+    summary: Mapping[str, Any],
+    now: datetime,
+    people: Mapping[str, str],
+    ids: dict[str, str],
+) -> None:
+    schedule = api.get(f"/schedules/{summary['id']}")["schedule"]
+    source = f"schedule {schedule['id']} ({schedule.get('name')})"
+    rotation = _rotation(plan, source, schedule, now, people)
+    if rotation is None:
+        return
+    rotation_id = plan.new_id("rotations", str(schedule.get("name") or schedule["id"]))
+    plan.rotations[rotation_id] = rotation
+    plan.mapped(f"PagerDuty {source}", f"rotations.{rotation_id}")
+    ids[str(schedule["id"])] = rotation_id
+    _add_overrides(plan, api, source, str(schedule["id"]), rotation_id, now, people)
 
 
 def _rotation(

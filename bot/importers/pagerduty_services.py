@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
-from bot.importers.api import Api
+from bot.importers.api import Api, ident, reading
 from bot.importers.plan import Plan, duration
 
 # The integration whose key Pager's PagerDuty-compatible endpoint (POST /v2/enqueue) takes as routing_key.
@@ -30,21 +30,32 @@ def add_policies(
     """Each escalation policy with a level left; returns the Pager id of each PagerDuty policy id."""
     ids: dict[str, str] = {}
     for policy in policies:
-        source = f"escalation policy {policy['id']} ({policy.get('name')})"
-        rules = policy.get("escalation_rules") or []
-        levels = [
-            level
-            for n, rule in enumerate(rules, 1)
-            if (level := _level(plan, f"{source} rule {n}", rule, people, rotations)) is not None
-        ]
-        if not levels:
-            plan.note(source, "no rule with a target Pager knows: policy not carried over")
-            continue
-        policy_id = plan.new_id("escalation_policies", str(policy.get("name") or policy["id"]))
-        plan.escalation_policies[policy_id] = _with_common_timeout(levels, int(policy.get("num_loops") or 0))
-        plan.mapped(f"PagerDuty {source}", f"escalation_policies.{policy_id}")
-        ids[str(policy["id"])] = policy_id
+        with reading(f"PagerDuty escalation policy {ident(policy)}"):
+            _add_policy(plan, policy, people, rotations, ids)
     return ids
+
+
+def _add_policy(
+    plan: Plan,
+    policy: Mapping[str, Any],
+    people: Mapping[str, str],
+    rotations: Mapping[str, str],
+    ids: dict[str, str],
+) -> None:
+    source = f"escalation policy {policy['id']} ({policy.get('name')})"
+    rules = policy.get("escalation_rules") or []
+    levels = [
+        level
+        for n, rule in enumerate(rules, 1)
+        if (level := _level(plan, f"{source} rule {n}", rule, people, rotations)) is not None
+    ]
+    if not levels:
+        plan.note(source, "no rule with a target Pager knows: policy not carried over")
+        return
+    policy_id = plan.new_id("escalation_policies", str(policy.get("name") or policy["id"]))
+    plan.escalation_policies[policy_id] = _with_common_timeout(levels, int(policy.get("num_loops") or 0))
+    plan.mapped(f"PagerDuty {source}", f"escalation_policies.{policy_id}")
+    ids[str(policy["id"])] = policy_id
 
 
 def _level(
@@ -92,23 +103,30 @@ def add_services(
     """Each service whose escalation policy was carried over, with its integration keys."""
     kept = 0
     for service in services:
-        source = f"service {service['id']} ({service.get('name')})"
-        policy = policies.get(str((service.get("escalation_policy") or {}).get("id")))
-        if policy is None:
-            plan.note(source, "its escalation policy was not carried over: service not carried over")
-            continue
-        service_id = plan.new_id("services", str(service.get("name") or service["id"]))
-        keys = []
-        for reference in service.get("integrations") or []:
-            integration = api.get(f"/services/{service['id']}/integrations/{reference['id']}")["integration"]
-            key, was_kept = _key(plan, f"{source} integration {reference['id']}", integration, service_id)
-            keys.append(key)
-            kept += was_kept
-        entry = {"name": str(service.get("name") or service_id), "escalation_policy": policy}
-        plan.services[service_id] = entry | ({"integration_keys": keys} if keys else {})
-        plan.mapped(f"PagerDuty {source}", f"services.{service_id}")
+        with reading(f"PagerDuty service {ident(service)}"):
+            kept += _add_service(plan, api, service, policies)
     if kept:
         plan.note("services", "kept Events API v2 keys work once the monitors send to Pager's /v2/enqueue")
+
+
+def _add_service(plan: Plan, api: Api, service: Mapping[str, Any], policies: Mapping[str, str]) -> int:
+    """The service with its integrations' keys; returns how many Events API v2 keys it kept."""
+    source = f"service {service['id']} ({service.get('name')})"
+    policy = policies.get(str((service.get("escalation_policy") or {}).get("id")))
+    if policy is None:
+        plan.note(source, "its escalation policy was not carried over: service not carried over")
+        return 0
+    service_id = plan.new_id("services", str(service.get("name") or service["id"]))
+    keys, kept = [], 0
+    for reference in service.get("integrations") or []:
+        integration = api.get(f"/services/{service['id']}/integrations/{reference['id']}")["integration"]
+        key, was_kept = _key(plan, f"{source} integration {reference['id']}", integration, service_id)
+        keys.append(key)
+        kept += was_kept
+    entry = {"name": str(service.get("name") or service_id), "escalation_policy": policy}
+    plan.services[service_id] = entry | ({"integration_keys": keys} if keys else {})
+    plan.mapped(f"PagerDuty {source}", f"services.{service_id}")
+    return kept
 
 
 def _key(plan: Plan, source: str, integration: Mapping[str, Any], service_id: str) -> tuple[str, bool]:

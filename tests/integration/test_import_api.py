@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.importers.api import DirApi, Fetch, HttpApi, ImportFailed, SavingApi
+from bot.importers.opsgenie import OpsgeniePaging
 from bot.importers.plan import Plan, check, duration, render, report, slug
 
 TOKEN = "s3cr3t-token-value"
@@ -138,6 +139,62 @@ def test_items_gather_every_page(server: tuple[str, Script]) -> None:
         "/api/users?page=2",
         "/api/users?page=3",
     ]
+
+
+def test_a_next_link_naming_another_host_is_asked_of_the_api_url_given(server: tuple[str, Script]) -> None:
+    base, script = server
+    script.answers["/api/v2/users"] = [
+        (
+            200,
+            {},
+            {"data": [{"id": 1}, {"id": 2}], "paging": {"next": "https://elsewhere.test/v2/users?offset=2"}},
+        ),
+        (200, {}, {"data": [{"id": 3}], "paging": {}}),
+    ]
+    waits: list[float] = []
+    vendor = HttpApi(
+        "Opsgenie", base, {"Authorization": f"GenieKey {TOKEN}"}, OpsgeniePaging(2),
+        describe_error=str, sleep=waits.append,
+    )  # fmt: skip
+
+    assert [u["id"] for u in vendor.items("/v2/users", "data")] == [1, 2, 3]
+    assert script.requests[-1] == ("/api/v2/users?offset=2", f"GenieKey {TOKEN}")
+    assert waits == []
+
+
+@pytest.mark.parametrize("base", ["api.example.com", "htp://api.example.com", "https://"])
+def test_an_api_url_that_is_no_url_fails_at_once(base: str) -> None:
+    waits: list[float] = []
+
+    with pytest.raises(ImportFailed, match="is not an API URL"):
+        api(base, waits).get("/users")
+    assert waits == []
+
+
+@pytest.mark.parametrize("token", ["abc\u2026def", "abc\ndef"])
+def test_a_token_no_http_header_can_carry_fails_at_once_without_showing_it(token: str) -> None:
+    waits: list[float] = []
+    vendor = HttpApi(
+        "Vendor", "http://127.0.0.1:9", {"Authorization": token}, NumberedPages(),
+        describe_error=str, sleep=waits.append,
+    )  # fmt: skip
+
+    with pytest.raises(ImportFailed, match="token") as failed:
+        vendor.get("/users")
+    assert token not in str(failed.value) and "abc" not in str(failed.value)
+    assert waits == []
+
+
+def test_paging_that_never_ends_fails_rather_than_loop(server: tuple[str, Script]) -> None:
+    base, script = server
+    script.answers["/api/users"] = [(200, {}, {"users": [{"id": 1}]})]
+    vendor = HttpApi(
+        "Vendor", base, {}, NumberedPages(), describe_error=str, sleep=lambda _: None, max_pages=5
+    )
+
+    with pytest.raises(ImportFailed, match="more than 5 pages"):
+        vendor.items("/users", "users")
+    assert len(script.requests) == 6
 
 
 def test_saved_documents_read_back_the_same_from_a_directory(
