@@ -8,10 +8,12 @@ BIN := $(VENV)/bin
 run: $(VENV)/.installed
 	$(BIN)/pager serve
 
+# One pytest worker per core (PYTEST_XDIST_AUTO_NUM_WORKERS=N says otherwise); a test file's tests stay on one
+# worker, so its module-scoped fixtures (a wheel build, a benchmark run) are built once.
 test: $(VENV)/.installed
 	$(BIN)/ruff check domain adapters bot tests bench
 	$(BIN)/mypy
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check domain adapters bot tests bench

@@ -17,6 +17,15 @@ from adapters.db import make_engine, upgrade
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests see no terminal size in the environment but the one they set themselves."""
+    # GNU readline, loaded with pytest, writes the 80x24 it assumes into the C environment, which the
+    # pytest-xdist workers inherit as COLUMNS and LINES; a rich Console made when the CLI module is imported
+    # would keep that width for good, whatever COLUMNS a test then gives the command it runs.
+    for name in ("COLUMNS", "LINES"):
+        os.environ.pop(name, None)
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path}/pager.db"
@@ -44,8 +53,13 @@ def postgres_server_url() -> str:
 
 @pytest.fixture
 def postgres_url(postgres_server_url: str) -> Iterator[str]:
-    """A new, empty database on the test server, dropped after the test."""
-    name = f"pager_test_{secrets.token_hex(6)}"
+    """A new, empty database on the test server, dropped after the test.
+
+    A database of its own per test isolates the tests from each other, from the other xdist workers and
+    from other runs on the same server; its name says which worker made it, should one be left behind.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"pager_test_{worker}_{secrets.token_hex(6)}"
     server = make_engine(postgres_server_url)
     try:
         _run_outside_transaction(server, f'CREATE DATABASE "{name}"')

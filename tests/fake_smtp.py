@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 import ssl
 import time
 from collections import Counter
@@ -22,6 +21,8 @@ from typing import Any, cast
 import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from tests.e2e.processes import free_port
 
 # RFC 5322 2.1.1 and RFC 5321 4.5.3.1.6: a line is at most 998 characters, 1000 octets with its CRLF.
 LINE_LIMIT = 998
@@ -114,13 +115,6 @@ def _header_problem(lines: list[bytes]) -> str | None:
     return None
 
 
-def free_port() -> int:
-    # aiosmtpd's Controller cannot take port 0: it probes the port itself before serving.
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _checking(username: str, password: str) -> Any:
     """An aiosmtpd authenticator that takes exactly this login; a wrong one gets RFC 4954's 535 5.7.8."""
 
@@ -152,7 +146,7 @@ def running_fake_smtp(login: tuple[str, str] | None = None, *, tls: bool = False
     over TLS (RFC 4954 4 and 6: "538 5.7.11 Encryption required"), as real submission servers do:
     without `tls` too, no login can succeed.
     """
-    fake = FakeSmtp(port=free_port())
+    fake = FakeSmtp(port=free_port())  # aiosmtpd's Controller cannot take port 0: it probes the port first
     with ExitStack() as stack:
         # No SMTPUTF8 (RFC 6531), as many servers still: non-ASCII text must come encoded.
         options: dict[str, Any] = {"enable_SMTPUTF8": False}

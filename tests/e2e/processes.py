@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -18,10 +19,38 @@ import httpx2
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# A port that the kernel picked (bind to port 0) and that was then released can be handed out again at once,
+# to a fake that another xdist worker starts on port 0 or to an outgoing connection, before the server it was
+# picked for binds it. So servers get ports below the kernel's ephemeral range, which it hands out to no one,
+# from a block of each worker's own, at random so that runs beside this one seldom pick the same.
+LOWEST_PORT = 10_000
+LINUX_EPHEMERAL_START = 32_768
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A port that nothing on this machine uses now, for a server this test worker is about to start."""
+    block = _worker_ports()
+    for _ in range(200):
+        port = block[secrets.randbelow(len(block))]
+        with socket.socket() as s:
+            try:  # on every address, without SO_REUSEADDR: fails while any socket of the machine has the port
+                s.bind(("0.0.0.0", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError(f"no free port in {block}")
+
+
+def _worker_ports() -> range:
+    """This xdist worker's block of ports (all of them without xdist)."""
+    try:
+        end = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        end = LINUX_EPHEMERAL_START
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    index = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    size = (max(end, LOWEST_PORT + 1_000) - LOWEST_PORT) // workers
+    return range(LOWEST_PORT + index * size, LOWEST_PORT + (index + 1) * size)
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
