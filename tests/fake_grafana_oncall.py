@@ -13,10 +13,12 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from tests.local_http import served
 
 FIXTURES = Path(__file__).parent / "fixtures" / "grafana_oncall"
 API_TOKEN = "c2f1d6e8a4b94e0f8d3a7b1c5e9f2a6d4b8c0e3f7a1d5b9c2e6f0a4d8b3c7e1f"
@@ -148,12 +150,6 @@ def _handler(fake: FakeGrafanaOnCall) -> type[BaseHTTPRequestHandler]:
 def running_fake_grafana_oncall(token: str = API_TOKEN) -> Iterator[FakeGrafanaOnCall]:
     """A fake OnCall engine that accepts only `token`, behind a real HTTP server on a free port."""
     fake = FakeGrafanaOnCall(token=token)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with served(_handler(fake)) as url:
+        fake.url = url
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()

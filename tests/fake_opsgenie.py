@@ -14,10 +14,12 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from tests.local_http import served
 
 FIXTURES = Path(__file__).parent / "fixtures" / "opsgenie"
 API_KEY = "3f8a1c52-7d4e-4b9a-9e21-5c6d7e8f9a0b"
@@ -163,13 +165,7 @@ def _handler(fake: FakeOpsgenie) -> type[BaseHTTPRequestHandler]:
 @contextmanager
 def running_fake_opsgenie(fake: FakeOpsgenie | None = None) -> Iterator[FakeOpsgenie]:
     """`fake` (by default one serving the fixtures to API_KEY) behind a real HTTP server on a free port."""
-    served = fake or FakeOpsgenie()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(served))
-    served.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield served
-    finally:
-        server.shutdown()
-        server.server_close()
+    opsgenie = fake or FakeOpsgenie()
+    with served(_handler(opsgenie)) as url:
+        opsgenie.url = url
+        yield opsgenie

@@ -15,10 +15,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.local_http import served
 
 TOKEN = "u+fake-pagerduty-token-0123"
 FIXTURES = Path(__file__).parent / "fixtures" / "pagerduty"
@@ -204,13 +206,6 @@ def _handler(fake: FakePagerDuty) -> type[BaseHTTPRequestHandler]:
 @contextmanager
 def running(fake: FakePagerDuty) -> Iterator[FakePagerDuty]:
     """The fake served on a free port of 127.0.0.1 for the duration of the block; its `url` set."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with served(_handler(fake)) as url:
+        fake.url = url
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

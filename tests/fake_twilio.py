@@ -18,10 +18,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import TypeVar
 from urllib.parse import parse_qs, urlsplit
 
+from tests.local_http import served
 from tests.twilio_segments import num_segments
 
 ACCOUNT_SID = "AC" + "0" * 32
@@ -271,12 +272,6 @@ def running_fake_twilio(account_sid: str = ACCOUNT_SID, auth_token: str = AUTH_T
 @contextmanager
 def serving(fake: F) -> Iterator[F]:
     """`fake` (a FakeTwilio or a subclass) behind a real HTTP server on a free port."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with served(_handler(fake)) as url:
+        fake.url = url
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
