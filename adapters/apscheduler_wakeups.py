@@ -8,11 +8,20 @@ wake-up with nothing due costs the engine one query.
 
 Every replica stores wake-ups; only the leader (adapters/db/leadership.py) runs the scheduler's jobs and the
 engine. The others keep their scheduler paused, which stores jobs without running any.
+
+A stored wake-up is for another process: one that takes over after a crash, or the leader when a follower
+asked. The process that asked keeps the moment too, within `precision` rather than `resolution`, and its
+engine's worker runs at it while it leads: a deadline is then handled when it passes, not up to a
+`resolution` later and a job store's round trip after that, and the process skips its own stored wake-ups.
 """
 
 from __future__ import annotations
 
+import heapq
+import math
+import secrets
 import threading
+import time
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
@@ -83,6 +92,8 @@ class ApschedulerWakeUps:
 
     `at` never waits for the database: the moment is handed to a worker that stores it. `poll_interval`: how
     often the leader reads the store for wake-ups other replicas stored (a scheduler is not told of them).
+    `precision`: moments this process asked for are rounded up to it for its own engine, so that a storm of
+    deadlines costs a pass of the engine each `precision` at most.
     """
 
     def __init__(
@@ -94,12 +105,15 @@ class ApschedulerWakeUps:
         sweep_interval: timedelta = timedelta(seconds=2),
         poll_interval: timedelta = timedelta(seconds=1),
         resolution: timedelta = timedelta(milliseconds=100),
+        precision: timedelta = timedelta(milliseconds=50),
     ) -> None:
         self._clock = clock
         self.leadership = leadership or SoleLeader()
         self._sweep_s = sweep_interval.total_seconds()
         self._poll_s = poll_interval.total_seconds()
-        self._resolution_us = resolution // timedelta(microseconds=1)
+        self._resolution = resolution
+        self._own = f"{_WAKE_UP}{secrets.token_hex(4)}-"  # the ids of the wake-ups this process stores
+        self._schedule = _Schedule(precision)
         self._scheduler = BackgroundScheduler(
             jobstores={"default": SharedJobStore(engine=_wakeup_engine(engine)), "memory": MemoryJobStore()},
             # misfire_grace_time=None: a deadline that passed while no leader ran still wakes the engine.
@@ -112,8 +126,12 @@ class ApschedulerWakeUps:
         self._engine: Worker | None = None
 
     def at(self, when: datetime) -> None:
-        if self._moments.ask(self._rounded_up(when), self._clock.now()):
+        now = self._clock.now()
+        if self._moments.ask(_rounded_up(when, self._resolution), now):
             self._storing.wake()
+        moment = self._schedule.add(when)
+        if moment is not None and self._engine is not None:
+            self._engine.wake(at=time.monotonic() + (moment - now).total_seconds())
 
     def start(self, run_engine: Callable[[], object]) -> None:
         """Store wake-ups from now on; run `run_engine` (one pass of the engine) while this replica leads."""
@@ -145,13 +163,22 @@ class ApschedulerWakeUps:
         return sorted(job.next_run_time for job in jobs if job.next_run_time is not None)
 
     def _engine_round(self, run_engine: Callable[[], object]) -> float | None:
-        if not self.leadership.is_leader:
-            return None  # woken again on election
-        run_engine()
-        return self._sweep_s
+        """One pass while leading (a follower only lets its moments go by: the leader has them stored);
+        then sleep until the next moment asked for, or the periodic look."""
+        self._schedule.take_due(self._clock.now())  # this pass sees whatever is due by now
+        after = math.inf
+        if self.leadership.is_leader:  # else woken again on election
+            run_engine()
+            after = self._sweep_s
+        upcoming = self._schedule.next()
+        if upcoming is not None:
+            after = min(after, (upcoming - self._clock.now()).total_seconds())
+        return None if after == math.inf else after
 
     def _job_ran(self, event: JobExecutionEvent) -> None:
-        if event.job_id.startswith(_WAKE_UP) and self._engine is not None:
+        # This process's own wake-ups were run by its schedule, at their moment.
+        own = event.job_id.startswith(self._own)
+        if event.job_id.startswith(_WAKE_UP) and not own and self._engine is not None:
             self._engine.wake()
 
     def _lead(self) -> None:
@@ -174,17 +201,48 @@ class ApschedulerWakeUps:
                 look_now,
                 "date",
                 run_date=moment,
-                id=f"{_WAKE_UP}{moment:%Y%m%dT%H%M%S.%f}",
+                id=f"{self._own}{moment:%Y%m%dT%H%M%S.%f}",
                 replace_existing=True,
             )
         except Exception:  # the engine's periodic look keeps the deadline; nothing else to do
             _log.exception("could not store a wake-up; the engine's periodic look will find the deadline")
             self._moments.forget(moment)
 
-    def _rounded_up(self, at: datetime) -> datetime:
-        since_epoch = (at - _EPOCH) // timedelta(microseconds=1)
-        steps = -(-since_epoch // self._resolution_us)
-        return _EPOCH + timedelta(microseconds=steps * self._resolution_us)
+
+def _rounded_up(at: datetime, step: timedelta) -> datetime:
+    since_epoch = (at - _EPOCH) // timedelta(microseconds=1)
+    step_us = step // timedelta(microseconds=1)
+    return _EPOCH + timedelta(microseconds=-(-since_epoch // step_us) * step_us)
+
+
+class _Schedule:
+    """The moments this process asked for, rounded up to `precision`, for its own engine to run at."""
+
+    def __init__(self, precision: timedelta) -> None:
+        self._precision = precision
+        self._lock = threading.Lock()
+        self._heap: list[datetime] = []
+        self._known: set[datetime] = set()
+
+    def add(self, when: datetime) -> datetime | None:
+        """Note `when`; returns the moment it was rounded up to, or None when that one was noted already."""
+        moment = _rounded_up(when, self._precision)
+        with self._lock:
+            if moment in self._known:
+                return None
+            self._known.add(moment)
+            heapq.heappush(self._heap, moment)
+        return moment
+
+    def take_due(self, now: datetime) -> None:
+        """Forget the moments up to `now`: the pass about to start serves them."""
+        with self._lock:
+            while self._heap and self._heap[0] <= now:
+                self._known.discard(heapq.heappop(self._heap))
+
+    def next(self) -> datetime | None:
+        with self._lock:
+            return self._heap[0] if self._heap else None
 
 
 class _Moments:

@@ -69,7 +69,10 @@ class ChannelRelay:
     The doorbell rings after every commit that queued pages, hundreds of times a second in a storm,
     and those pages are due a bundling window after they were queued: a ring only brings the next look
     forward to shortly before then (`_EARLY` of the window), so a storm of rings costs one look each
-    window, not one each. The looking is a `Worker`'s step; rings and freed senders wake it."""
+    window, not one each. The looking is a `Worker`'s step; rings, and a sender freed while every one
+    was busy, wake it. Woken at the moment its last look said pages fall due, it claims them without
+    looking again: when pages fall due one after another (a deadline each few milliseconds), each claim
+    costs one transaction, not two."""
 
     def __init__(
         self,
@@ -83,6 +86,8 @@ class ChannelRelay:
         self._senders = ThreadPoolExecutor(sends_at_once, thread_name_prefix=f"send-{channel or 'all'}")
         self._sends_at_once = sends_at_once
         self._in_flight = 0
+        self._waiting_for_a_sender = False
+        self._due: datetime | None = None  # when the last look said pages fall due
         self._sent = threading.Condition()
         self._clock = clock
         self.channel = channel
@@ -119,11 +124,16 @@ class ChannelRelay:
 
     def _pass(self) -> float:
         """Send what is due; returns how long to sleep before looking again."""
-        if self._in_flight >= self._sends_at_once:
-            return self._poll_interval  # a sender that finishes wakes the worker
-        wait = self._seconds_until(self._dispatcher.next_due(self.channel))
-        if wait > 0:
-            return wait
+        with self._sent:
+            self._waiting_for_a_sender = self._in_flight >= self._sends_at_once
+            if self._waiting_for_a_sender:
+                return self._poll_interval  # the sender that finishes wakes the worker
+        if self._due is None or self._clock.now() < self._due:  # woken early: something may be due sooner
+            self._due = self._dispatcher.next_due(self.channel)
+            wait = self._seconds_until(self._due)
+            if wait > 0:
+                return wait
+        self._due = None
         if self._dispatcher.dispatch_due(self.channel, self._side_by_side):
             return 0.0
         return 0.05  # due but claimed elsewhere, or a bundle still filling: don't spin
@@ -144,7 +154,9 @@ class ChannelRelay:
             with self._sent:
                 self._in_flight -= 1
                 self._sent.notify_all()
-            self._worker.wake()  # a sender is free: look at once
+                freed, self._waiting_for_a_sender = self._waiting_for_a_sender, False
+            if freed:  # the relay held back a claim for want of a sender: look at once
+                self._worker.wake()
 
     def _seconds_until(self, due: datetime | None) -> float:
         if due is None:

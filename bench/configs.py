@@ -53,17 +53,22 @@ def page_latency(services: int) -> str:
 
 
 def timer(services: int, ack_timeout_s: int) -> str:
-    """Level 1 times out after `ack_timeout_s`, then level 2 is paged and waits an hour."""
-    policy = {
-        "levels": [
-            _level("email:level1@bench.test", f"{ack_timeout_s}s"),
-            _level("email:level2@bench.test", "1h"),
-        ]
-    }
+    """Level 1 (one shared mailbox, on the console) times out after `ack_timeout_s`; then level 2 pages the
+    service's own SMS number (so no page is bundled with another's) and waits an hour."""
     return json.dumps(
         {
-            "escalation_policies": {"timer": policy},
-            "services": {service_name(i): _service(service_name(i), "timer") for i in range(services)},
+            "escalation_policies": {
+                service_name(i): {
+                    "levels": [
+                        _level("email:level1@bench.test", f"{ack_timeout_s}s"),
+                        _level(f"sms:{phone_of(i)}", "1h"),
+                    ]
+                }
+                for i in range(services)
+            },
+            "services": {
+                service_name(i): _service(service_name(i), service_name(i)) for i in range(services)
+            },
         }
     )
 

@@ -1,17 +1,21 @@
 """Where the harness sees pages and timelines: the server's page log and its database, read-only.
 
 Pages are read where they arrive: at the fake Twilio server (`SmsPageProbe`, the time each request was
-received) for the page-latency scenario, or from the console notifier's JSON log lines (`LogPageProbe`)
-where a scenario sends to the log.
+received) for the page-latency and timer scenarios, or from the console notifier's JSON log lines
+(`LogPageProbe`) where a scenario sends to the log.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from http.server import ThreadingHTTPServer
 from typing import Protocol
 
 from sqlalchemy import func, select
@@ -21,7 +25,7 @@ from adapters.db.event_codec import decode
 from adapters.db.tables import incidents, timeline
 from bench.servers import Process
 from domain.events import LevelPaged
-from tests.fake_twilio import FakeTwilio
+from tests.fake_twilio import FakeTwilio, _handler
 
 _INCIDENT = re.compile(r"#(\d+)")
 
@@ -73,6 +77,29 @@ class TimedFakeTwilio(FakeTwilio):
         return answer
 
 
+class _Backlogged(ThreadingHTTPServer):
+    # The standard library listens with a backlog of 5: connections arriving faster than its thread accepts
+    # them are dropped and retried by the client's TCP a second later, which would show as pages a second
+    # late. Twilio's API does not do that to its clients.
+    request_queue_size = 1024
+
+
+@contextmanager
+def serving_timed() -> Iterator[TimedFakeTwilio]:
+    """A TimedFakeTwilio behind a real HTTP server on a free port (`tests.fake_twilio.serving`, with a
+    listen backlog that does not drop connections under the harness's load)."""
+    fake = TimedFakeTwilio()
+    server = _Backlogged(("127.0.0.1", 0), _handler(fake))
+    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 class SmsPageProbe:
     """Pages as the fake Twilio server received them; each SMS names its incidents as `#id`."""
 
@@ -92,6 +119,18 @@ class SmsPageProbe:
 
     def pages_to(self, address: str) -> int:
         return sum(1 for _, form in self._messages() if form.get("To") == address)
+
+    def received(self) -> int:
+        """How many messages arrived so far (cheap: the harness polls it while the pager works)."""
+        with self._fake.lock:
+            return len(self._fake.received)
+
+    def arrivals(self) -> dict[str, list[float]]:
+        """Number → when each message to it was received (epoch seconds), in order of arrival."""
+        found: dict[str, list[float]] = defaultdict(list)
+        for at, form in self._messages():
+            found[form.get("To", "")].append(at)
+        return dict(found)
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Scenarios 2-5: page latency at a steady rate, timer precision, an alert storm, and peak memory."""
+"""Scenarios 2 and 4: page latency at a steady rate, and an alert storm with its peak memory (3 is in
+bench/timers.py)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from pathlib import Path
 
 from bench import configs
 from bench.load import Run, open_loop, percentile
-from bench.probes import Database, Escalations, LogPageProbe, SmsPageProbe, TimedFakeTwilio
+from bench.probes import Database, LogPageProbe, SmsPageProbe, TimedFakeTwilio, serving_timed
 from bench.servers import pager_server
 from bench.sizes import Sizes
-from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, serving
+from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN
 
 PATH = "/webhooks/generic"
 BUNDLE_WINDOW_S = 1.0  # the server runs with the default PAGER_BUNDLE_WINDOW
@@ -28,19 +29,6 @@ class PageRow:
     p50: float  # ms, alert accepted → page received
     p99: float
     max: float
-
-
-@dataclass(frozen=True)
-class TimerRow:
-    database: str
-    incidents: int
-    spread: float  # s between the first and the last deadline
-    p50: float  # ms late
-    p99: float
-    max: float
-    missed: int
-    duplicates: int
-    peak_rss_mb: float
 
 
 @dataclass(frozen=True)
@@ -84,9 +72,9 @@ def page_latency(database: str, url: str, workdir: Path, sizes: Sizes) -> PageRo
     the fake Twilio server receives the message."""
     count = int(sizes.page_rate * sizes.page_seconds)
     with (
-        serving(TimedFakeTwilio()) as twilio,
+        serving_timed() as twilio,
         pager_server(
-            workdir, configs.page_latency(count), url, f"pages-{database}", _twilio(twilio)
+            workdir, configs.page_latency(count), url, f"pages-{database}", twilio_env(twilio)
         ) as server,
     ):
         run = asyncio.run(open_loop(server.port, opening, sizes.page_rate, count, sizes.connections))
@@ -107,60 +95,13 @@ def page_latency(database: str, url: str, workdir: Path, sizes: Sizes) -> PageRo
     )
 
 
-def _twilio(fake: TimedFakeTwilio) -> dict[str, str]:
+def twilio_env(fake: TimedFakeTwilio) -> dict[str, str]:
     return {
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "TWILIO_FROM": "+33612349999",
         "TWILIO_API_URL": fake.url,
     }
-
-
-def timer_precision(database: str, url: str, workdir: Path, sizes: Sizes) -> TimerRow:
-    """Open incidents spread over `timer_spread` s; level 1 times out once all are open; measure level 2."""
-    n, spread = sizes.timer_incidents, sizes.timer_spread
-    ack_timeout = spread + max(2, spread // 4)  # the last incident opens before the first deadline passes
-    with pager_server(workdir, configs.timer(n, ack_timeout), url, f"timer-{database}") as server:
-        rate = n / spread
-        run = asyncio.run(open_loop(server.port, opening, rate, n, sizes.connections))
-        opened, db = _opened(run), Database(url)
-        try:
-            last_deadline = time.time() + ack_timeout
-            wait_until(lambda: _all_escalated(db, opened), last_deadline - time.time() + 30)
-            escalations = db.escalations()
-        finally:
-            db.close()
-        peak = server.peak_rss_mb()
-    return _timer_row(database, opened, escalations, peak)
-
-
-def _all_escalated(db: Database, opened: dict[int, float]) -> bool:
-    return len(db.escalations().second_level.keys() & opened.keys()) == len(opened)
-
-
-def _timer_row(database: str, opened: dict[int, float], found: Escalations, peak: float) -> TimerRow:
-    late: list[float] = []
-    missed = duplicates = 0
-    for incident_id in opened:
-        paged = found.second_level.get(incident_id, [])
-        if not paged:
-            missed += 1
-            continue
-        duplicates += len(paged) - 1
-        late.append((min(paged) - found.deadlines[incident_id]).total_seconds() * 1000)
-    deadlines = [found.deadlines[i] for i in opened if i in found.deadlines]
-    spread = (max(deadlines) - min(deadlines)).total_seconds() if deadlines else 0.0
-    return TimerRow(
-        database,
-        len(opened),
-        spread,
-        percentile(late, 50),
-        percentile(late, 99),
-        max(late, default=0.0),
-        missed,
-        duplicates,
-        peak,
-    )
 
 
 def storm(database: str, url: str, workdir: Path, sizes: Sizes) -> StormRow:

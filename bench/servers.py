@@ -54,6 +54,7 @@ class Process:
         except RuntimeError:
             self.stop()
             raise
+        self.start_rss_mb = self.peak_rss_mb()  # starting up (reading the config, say) may be the peak
 
     def _wait_healthy(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout

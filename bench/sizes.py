@@ -6,6 +6,21 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class TimerSize:
+    """One timer scenario: `incidents` opened through the webhook over `spread` s, level 1 timing out after
+    `timeout` s; the at-the-phone lateness is held to `target_p99_ms`."""
+
+    incidents: int
+    spread: int  # seconds over which the incidents, hence their deadlines, are spread
+    timeout: int  # level 1's acknowledgement timeout, s
+    target_p99_ms: float
+
+    @property
+    def name(self) -> str:
+        return f"{self.incidents:,} over {self.spread} s"
+
+
+@dataclass(frozen=True)
 class Sizes:
     ingest_services: int
     ingest_clients: int  # concurrent connections of the closed loop (as fast as answers come)
@@ -14,8 +29,7 @@ class Sizes:
     steady_seconds: float
     page_rate: float
     page_seconds: float
-    timer_incidents: int
-    timer_spread: int  # seconds over which the incidents, hence their deadlines, are spread
+    timers: tuple[TimerSize, ...]
     storm_alerts: int
     storm_seconds: float
     connections: int  # connections of the fixed-rate senders
@@ -29,8 +43,12 @@ FULL = Sizes(
     steady_seconds=5,
     page_rate=50,
     page_seconds=10,
-    timer_incidents=10_000,
-    timer_spread=60,
+    timers=(
+        # Deadlines fall due while alerts still arrive: escalations share the pager with the intake.
+        TimerSize(incidents=1_000, spread=20, timeout=20, target_p99_ms=300),
+        # Every incident opens before the first deadline: 10,000 deadlines over a minute, nothing else.
+        TimerSize(incidents=10_000, spread=60, timeout=75, target_p99_ms=500),
+    ),
     storm_alerts=10_000,
     storm_seconds=10,
     connections=64,
@@ -44,8 +62,7 @@ SMOKE = Sizes(
     steady_seconds=0.5,
     page_rate=20,
     page_seconds=0.5,
-    timer_incidents=20,
-    timer_spread=1,
+    timers=(TimerSize(incidents=20, spread=1, timeout=3, target_p99_ms=500),),
     storm_alerts=40,
     storm_seconds=0.5,
     connections=4,

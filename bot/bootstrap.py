@@ -181,9 +181,11 @@ def _leadership(engine: Engine) -> Leadership:
 
 
 def _sends_at_once(settings: Settings, engine: Engine) -> int:
-    """As set, else 8 on PostgreSQL and 1 on SQLite: there every sender's record of its page waits for the one
+    """As set, else 8 on PostgreSQL and 2 on SQLite: there every sender's record of its page waits for the one
     writer, and under load eight of them starved one another in SQLite's busy wait for seconds, which is how
-    long a crash could then leave a sent page unrecorded (and resent)."""
+    long a crash could then leave a sent page unrecorded (and resent); one alone fell seconds behind 10,000
+    deadlines a minute when other work shared the cores, while two overlap one's request to the provider
+    with the other's record (BENCHMARKS.md)."""
     if settings.sends_per_channel is not None:
         return settings.sends_per_channel
-    return 1 if engine.dialect.name == "sqlite" else 8
+    return 2 if engine.dialect.name == "sqlite" else 8

@@ -52,7 +52,7 @@ class Settings:
     sweep_interval: timedelta = timedelta(seconds=2)
     outbox_lease: timedelta = timedelta(seconds=60)
     delivery_deadline: timedelta = timedelta(minutes=2)
-    sends_per_channel: int | None = None  # None: 8 on PostgreSQL, 1 on SQLite (see bootstrap)
+    sends_per_channel: int | None = None  # None: 8 on PostgreSQL, 2 on SQLite (see bootstrap)
     log_format: str = "console"
     access_log: bool = False
     twilio_account_sid: str | None = None

@@ -18,12 +18,16 @@ MAX_INCIDENT_ID = 2**31 - 1
 
 class SqlIncidentRepository:
     """With ids reserved ahead (`reserve`), new incidents are inserted with the unit's other writes too;
-    `insert_new` writes them, and the repositories whose rows refer to incidents call it first."""
+    `insert_new` writes them, and the repositories whose rows refer to incidents call it first.
+
+    An incident saved as it was read (an alert appended to it changes only its timeline) is not written
+    again: only its new events are."""
 
     def __init__(self, conn: Connection, timeline: SqlTimeline) -> None:
         self._conn = conn
         self._timeline = timeline
         self._unsaved: dict[IncidentId, dict[str, object]] = {}
+        self._as_read: dict[IncidentId, dict[str, object]] = {}  # the row of each incident read, or written
         self._uninserted: dict[IncidentId, dict[str, object]] = {}
         self._reserved: list[int] = []
 
@@ -57,14 +61,18 @@ class SqlIncidentRepository:
             return None
         self.flush()
         row = self._conn.execute(select(incidents).where(incidents.c.id == incident_id)).first()
-        return None if row is None else _incident(row)
+        return None if row is None else self._read(row)
 
     def get_many(self, incident_ids: Sequence[IncidentId]) -> dict[IncidentId, Incident]:
         if not incident_ids:
             return {}
         self.flush()
         rows = self._conn.execute(select(incidents).where(incidents.c.id.in_(set(incident_ids))))
-        return {IncidentId(row.id): _incident(row) for row in rows}
+        return {IncidentId(row.id): self._read(row) for row in rows}
+
+    def _read(self, row: Row[Any]) -> Incident:
+        self._as_read[IncidentId(row.id)] = {name: row._mapping[name] for name in _INCIDENT_COLUMNS}
+        return _incident(row)
 
     def save(self, incident: Incident) -> None:
         """Kept until `flush`: an incident saved several times in one unit is written once."""
@@ -72,8 +80,10 @@ class SqlIncidentRepository:
             self._uninserted[incident.id] = {"id": incident.id, **_incident_values(incident)}
             self._append_events(incident)
             return
-        values = {f"b_{name}": value for name, value in _incident_values(incident).items()}
-        self._unsaved[incident.id] = {"b_id": incident.id, **values}
+        values = _incident_values(incident)
+        if self._as_read.get(incident.id) != values:
+            self._as_read[incident.id] = values
+            self._unsaved[incident.id] = {"b_id": incident.id, **{f"b_{k}": v for k, v in values.items()}}
         self._append_events(incident)
 
     def flush(self) -> None:

@@ -96,6 +96,43 @@ def test_a_wake_up_runs_the_engine_at_its_deadline_not_before(engine: Engine) ->
     assert len(escalation.runs) == 2
 
 
+def test_a_deadline_asked_for_here_runs_the_engine_without_waiting_for_its_stored_wake_up(
+    engine: Engine,
+) -> None:
+    escalation = EngineSpy()
+    # Stored wake-ups rounded up to the hour: one cannot be what runs the engine in this test.
+    wakeups = ApschedulerWakeUps(engine, SystemClock(), sweep_interval=HOUR, resolution=HOUR)
+    wakeups.start(escalation)
+    try:
+        assert escalation.ran.wait(10)  # the pass at start
+        deadline = soon(0.5)
+        wakeups.at(deadline)
+        woken = escalation.ran_after(deadline)
+        left = stored(wakeups, 1)
+    finally:
+        wakeups.stop()
+    assert woken
+    assert len(left) == 1  # still stored, for a process taking over after a crash
+
+
+def test_deadlines_within_the_precision_share_one_pass_of_the_engine(engine: Engine) -> None:
+    escalation = EngineSpy()
+    wakeups = ApschedulerWakeUps(
+        engine, SystemClock(), sweep_interval=HOUR, resolution=HOUR, precision=timedelta(seconds=1)
+    )
+    wakeups.start(escalation)
+    try:
+        assert escalation.ran.wait(10)  # the pass at start
+        base = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
+        for ms in (100, 400, 900):
+            wakeups.at(base + timedelta(milliseconds=ms))
+        assert escalation.ran_after(base + timedelta(seconds=1))
+        time.sleep(0.3)  # a second pass for the same second would come now
+    finally:
+        wakeups.stop()
+    assert len(escalation.runs) == 2
+
+
 def test_deadlines_within_the_resolution_share_one_stored_wake_up(engine: Engine) -> None:
     wakeups = ApschedulerWakeUps(engine, SystemClock(), sweep_interval=HOUR, resolution=timedelta(seconds=1))
     base = datetime(2030, 1, 1, 12, 0, 0, tzinfo=UTC)

@@ -1,11 +1,12 @@
-"""The relay sends a channel's pages to different addresses side by side, and looks again only when
-pages can be due."""
+"""The relay sends a channel's pages to different addresses side by side, looks again only when pages can
+be due, and claims them without looking again when they fall due as its last look said."""
 
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+from adapters.clock import SystemClock
 from adapters.outbox_relay import ThreadedOutboxRelay
 from domain.alerts import Alert
 from domain.delivery_ports import Page
@@ -111,3 +112,36 @@ def test_a_storm_of_rings_within_a_window_costs_no_look_before_its_pages_can_be_
     finally:
         relay.stop()
     assert (looked_again, dispatcher.looks) == (False, 1)
+
+
+class SteadyDispatcher:
+    """Stands for the dispatcher while pages fall due one after another: each look finds the next one due
+    a moment later, each claim takes one. Counts both."""
+
+    policy = DispatchPolicy(bundle_window=timedelta(seconds=1))
+
+    def __init__(self, claims: int) -> None:
+        self.looks = self.claims = 0
+        self._wanted = claims
+        self.done = threading.Event()
+
+    def next_due(self, channel: Channel | None = None) -> datetime:
+        self.looks += 1
+        return datetime.now(UTC) + timedelta(milliseconds=5)
+
+    def dispatch_due(self, channel: Channel | None = None, run: object = None) -> int:
+        self.claims += 1
+        if self.claims == self._wanted:
+            self.done.set()
+        return 1
+
+
+def test_pages_falling_due_one_after_another_cost_one_look_per_claim() -> None:
+    dispatcher = SteadyDispatcher(claims=20)
+    relay = ThreadedOutboxRelay(dispatcher, SystemClock(), [Channel.SMS])  # type: ignore[arg-type]
+    relay.start()
+    try:
+        assert dispatcher.done.wait(10)
+    finally:
+        relay.stop()
+    assert dispatcher.looks <= dispatcher.claims + 1  # the look that was under way as it stopped

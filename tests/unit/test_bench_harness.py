@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.ingest import IngestRow
 from bench.load import _parse_head, percentile
 from bench.profile import summarize
+from bench.ranges import merge_cells, merge_tables
 from bench.report import END, START, Results, targets_table, write
+from bench.timers import Lateness, TimerRow, lateness
 from tests.unit.test_layers import imports
 
 
@@ -77,3 +80,67 @@ def test_profile_summary_counts_innermost_frames_and_frames_on_the_stack() -> No
     assert summary.samples == 4
     assert summary.own["execute (psycopg/c.py)"] == 3
     assert summary.within["on_alert (domain/pager.py)"] == 4
+
+
+def test_ranges_give_the_lowest_and_highest_figure_of_the_runs() -> None:
+    assert merge_cells(["1,396", "1,699", "1,420"]) == "1,396\N{EN DASH}1,699"
+
+
+def test_ranges_keep_a_figure_the_runs_agree_on() -> None:
+    assert merge_cells(["0", "0", "0"]) == "0"
+
+
+def test_ranges_keep_the_unit_once() -> None:
+    assert merge_cells(["17.0 %", "13.6 %"]) == "13.6\N{EN DASH}17.0 %"
+
+
+def test_ranges_count_the_runs_that_met_a_target() -> None:
+    assert merge_cells(["yes", "**no**", "yes"]) == "2 of 3 runs"
+
+
+def test_ranges_list_each_run_of_a_cell_that_is_no_number() -> None:
+    assert merge_cells(["0.17 / 0.55", "1.20 / 0.90"]) == "0.17 / 0.55; 1.20 / 0.90"
+
+
+def test_ranges_merge_tables_row_by_row() -> None:
+    first = ["| db | p99 |", "|---|---|", "| sqlite | 205 |"]
+    second = ["| db | p99 |", "|---|---|", "| sqlite | 99 |"]
+
+    assert merge_tables([first, second]) == ["| db | p99 |", "|---|---|", "| sqlite | 99\N{EN DASH}205 |"]
+
+
+def test_timer_lateness_counts_from_the_deadline_net_of_what_is_allowed() -> None:
+    deadline = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+    paged = {1: [deadline.timestamp() + 1.25], 2: [deadline.timestamp() + 1.0]}
+
+    late = lateness(paged, {1: deadline, 2: deadline}, allowed_s=1.0)
+
+    assert (late.p50, late.max, late.missed, late.doubled) == (0.0, 250.0, 0, 0)
+
+
+def test_timer_lateness_counts_a_missed_and_a_doubled_page() -> None:
+    deadline = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+    paged = {1: [], 2: [deadline.timestamp(), deadline.timestamp() + 0.5]}
+
+    late = lateness(paged, {1: deadline, 2: deadline}, allowed_s=0.0)
+
+    assert (late.missed, late.doubled, late.max) == (1, 1, 0.0)
+
+
+def test_targets_hold_timer_lateness_at_the_phone_to_the_scenario_target() -> None:
+    ok = Lateness(10, 20, 30, 40, 0, 0)
+    late = Lateness(5, 6, 301, 400, 0, 0)
+    row = TimerRow("sqlite", "1,000 over 20 s", 1000, 20.0, 300, late, ok, 100, 90)
+
+    lines = targets_table(Results("cmd", [], timers=[row]))
+
+    assert "| timer at the phone p99 ≤ 300 ms (1,000 over 20 s) | sqlite | 301 | **no** |" in lines
+
+
+def test_the_memory_target_says_how_much_of_the_peak_was_reached_at_start() -> None:
+    ok = Lateness(10, 20, 30, 40, 0, 0)
+    row = TimerRow("postgres", "10,000 over 60 s", 10_000, 60.0, 500, ok, ok, 318, 316)
+
+    lines = targets_table(Results("cmd", [], timers=[row]))
+
+    assert "| peak RSS ≤ 250 MB (timers, storm) | postgres | 318 (316 at start) | **no** |" in lines

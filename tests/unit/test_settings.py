@@ -23,7 +23,7 @@ def test_sends_per_channel_must_be_a_whole_number_from_one(value: str) -> None:
         Settings.from_env({"PAGER_SENDS_PER_CHANNEL": value})
 
 
-def test_by_default_a_channel_sends_eight_at_once_on_postgresql_and_one_on_sqlite(tmp_path: Path) -> None:
+def test_by_default_a_channel_sends_eight_at_once_on_postgresql_and_two_on_sqlite(tmp_path: Path) -> None:
     postgres = make_engine("postgresql://pager@127.0.0.1:1/pager")  # never connected to
     sqlite = make_engine(f"sqlite:///{tmp_path / 'pager.db'}")
     told = Settings.from_env({"PAGER_SENDS_PER_CHANNEL": "3"})
@@ -33,7 +33,7 @@ def test_by_default_a_channel_sends_eight_at_once_on_postgresql_and_one_on_sqlit
     finally:
         postgres.dispose()
         sqlite.dispose()
-    assert found == [8, 1, 3]
+    assert found == [8, 2, 3]
 
 
 def test_delivery_deadline_is_two_minutes_unless_told() -> None:
