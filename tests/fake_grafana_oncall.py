@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from tests.local_http import served
+from tests.local_http import send_json, served
 
 FIXTURES = Path(__file__).parent / "fixtures" / "grafana_oncall"
 API_TOKEN = "c2f1d6e8a4b94e0f8d3a7b1c5e9f2a6d4b8c0e3f7a1d5b9c2e6f0a4d8b3c7e1f"
@@ -131,14 +131,7 @@ def _handler(fake: FakeGrafanaOnCall) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             status, headers, body = fake.answer(self.path, self.headers.get("Authorization"))
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
+            send_json(self, status, body, headers)
 
         def log_message(self, format: str, *args: object) -> None:
             pass

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from tests.local_http import served
+from tests.local_http import send_json, served
 
 FIXTURES = Path(__file__).parent / "fixtures" / "opsgenie"
 API_KEY = "3f8a1c52-7d4e-4b9a-9e21-5c6d7e8f9a0b"
@@ -146,15 +146,7 @@ def _handler(fake: FakeOpsgenie) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             status, body, headers = fake.answer(self.path, dict(self.headers.items()))
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.send_header("X-Request-ID", str(body["requestId"]))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
+            send_json(self, status, body, {"X-Request-ID": str(body["requestId"]), **headers})
 
         def log_message(self, format: str, *args: object) -> None:
             pass

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.local_http import served
+from tests.local_http import send_json, served
 
 TOKEN = "u+fake-pagerduty-token-0123"
 FIXTURES = Path(__file__).parent / "fixtures" / "pagerduty"
@@ -188,14 +188,7 @@ def _handler(fake: FakePagerDuty) -> type[BaseHTTPRequestHandler]:
             status, extra, body = fake.answer(
                 parts.path, parse_qs(parts.query, keep_blank_values=True), headers
             )
-            payload = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(payload)))
-            for name, value in extra.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(payload)
+            send_json(self, status, body, extra, "application/json; charset=utf-8")
 
         def log_message(self, format: str, *args: object) -> None:
             pass
