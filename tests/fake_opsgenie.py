@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from tests.local_http import send_json, served
+from tests.local_http import Request, send_json, served
 
 FIXTURES = Path(__file__).parent / "fixtures" / "opsgenie"
 API_KEY = "3f8a1c52-7d4e-4b9a-9e21-5c6d7e8f9a0b"
@@ -41,13 +41,6 @@ THROTTLED_HEADERS = {
 }
 
 Answer = tuple[int, dict[str, Any], dict[str, str]]
-
-
-@dataclass(frozen=True)
-class Request:
-    path: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]
 
 
 @dataclass

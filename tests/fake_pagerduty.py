@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.local_http import send_json, served
+from tests.local_http import Request, send_json, served
 
 TOKEN = "u+fake-pagerduty-token-0123"
 FIXTURES = Path(__file__).parent / "fixtures" / "pagerduty"
@@ -50,13 +50,6 @@ def error(message: str, code: int | None = None, errors: list[str] | None = None
     if errors:
         body["errors"] = errors
     return {"error": body}
-
-
-@dataclass(frozen=True)
-class Request:
-    path: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]
 
 
 @dataclass

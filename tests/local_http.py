@@ -6,8 +6,18 @@ import json
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+
+@dataclass(frozen=True)
+class Request:
+    """A request a fake received, as tests look at it."""
+
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
 
 
 @contextmanager
