@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, bindparam, select, text, update
+from sqlalchemy import Connection, Row, Select, bindparam, func, select, text, update
 
 from adapters.db.repositories import SqlTimeline
 from adapters.db.tables import incidents
@@ -32,11 +32,21 @@ class SqlIncidentRepository:
         self._reserved: list[int] = []
 
     def reserve(self, count: int) -> None:
-        """On PostgreSQL, take `count` ids from the sequence in one round trip; SQLite, in process,
-        gains nothing from it. Ids reserved and not used are skipped, as a rolled-back insert's are."""
-        if count > 0 and self._conn.dialect.name == "postgresql":
+        """Take `count` ids ahead, so that new incidents are inserted together at the flush rather than
+        one INSERT ... RETURNING each. On PostgreSQL they come from the sequence in one round trip (ids
+        reserved and not used are skipped, as a rolled-back insert's are). On SQLite they are the ids
+        SQLite itself would give, the largest id's successors (the table has no AUTOINCREMENT): every
+        transaction there holds the write lock from its BEGIN IMMEDIATE (`engine.py`), so no other
+        writer can take them first, and an id left unused is simply given again later."""
+        if count <= 0:
+            return
+        if self._conn.dialect.name == "postgresql":
             rows = self._conn.execute(_RESERVE_IDS, {"count": count})
             self._reserved.extend(row[0] for row in rows)
+        else:
+            given = [*self._reserved, *self._uninserted, self._conn.execute(_LARGEST_ID).scalar_one()]
+            top = max(given)
+            self._reserved.extend(range(top + 1, top + 1 + count))
 
     def add(self, incident: Incident) -> None:
         # An incident of the same service closed in this unit must be so on the table before the
@@ -47,6 +57,7 @@ class SqlIncidentRepository:
             incident.id = IncidentId(self._reserved.pop(0))
             self._uninserted[incident.id] = {"id": incident.id, **_incident_values(incident)}
         else:
+            self.insert_new()  # on SQLite, the id the table gives next must not be one reserved earlier
             query = incidents.insert().values(**_incident_values(incident)).returning(incidents.c.id)
             incident.id = IncidentId(self._conn.execute(query).scalar_one())
         self._append_events(incident)
@@ -137,6 +148,7 @@ class SqlIncidentRepository:
 _RESERVE_IDS = text(
     "SELECT nextval(pg_get_serial_sequence('incidents', 'id')) FROM generate_series(1, :count)"
 )
+_LARGEST_ID = select(func.coalesce(func.max(incidents.c.id), 0))
 _INCIDENT_COLUMNS = (
     "service_id", "summary", "state", "level", "round", "ack_deadline", "acknowledged_by",
     "acknowledged_at", "resolved_by", "resolved_at", "exhausted", "opened_at",

@@ -415,3 +415,22 @@ def test_a_reservation_not_used_up_costs_nothing_but_ids(new_uow: NewUow) -> Non
     assert second > first.id
     with new_uow() as uow:
         assert set(uow.incidents.get_many([first.id, second])) == {first.id, second}
+
+
+def test_incidents_added_past_a_reservation_and_after_another_get_ids_of_their_own(new_uow: NewUow) -> None:
+    added = [Incident(IncidentId(0), ServiceId(s), "down", opened_at=at(0)) for s in ("a", "b", "c", "d")]
+    with new_uow() as uow:
+        uow.incidents.reserve(1)
+        uow.incidents.add(added[0])
+        uow.incidents.add(added[1])  # past the reservation: the table gives its id
+        uow.incidents.reserve(1)
+        uow.incidents.add(added[2])
+        uow.incidents.add(added[3])
+        uow.commit()
+
+    ids = [incident.id for incident in added]
+    assert len(set(ids)) == 4
+    with new_uow() as uow:
+        assert {i: found.service_id for i, found in uow.incidents.get_many(ids).items()} == {
+            incident.id: incident.service_id for incident in added
+        }
