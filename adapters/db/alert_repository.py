@@ -36,10 +36,18 @@ Times = list[tuple[datetime, datetime | None]]  # when each alert was recorded, 
 
 
 class SqlAlertRepository:
-    def __init__(self, conn: Connection, before_write: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        before_write: Callable[[], None],
+        opened_here: Callable[[IncidentId], bool] = lambda _: False,
+    ) -> None:
         self._conn = conn
         self._before_write = before_write  # writes what the rows refer to (new incidents)
+        self._opened_here = opened_here  # incidents this unit of work opened: none of their alerts is stored
+        self._written: set[IncidentId] = set()  # incidents this unit of work stored alerts of
         self._unrecorded: dict[tuple[IncidentId, str | None], Times] = {}
+        self._firing: set[tuple[IncidentId, str | None]] | None = None  # read ahead for `_unrecorded`
         self._unresolved: list[dict[str, object]] = []
         self._resolving: set[IncidentId] = set()  # the incidents of `_unresolved`
 
@@ -47,6 +55,7 @@ class SqlAlertRepository:
         """Kept until `flush`: repeats of one key in one unit of work are counted in one statement."""
         if incident_id in self._resolving:
             self.flush()  # the incident's resolution came first, and must be written first
+        self._firing = None
         self._unrecorded.setdefault((incident_id, alert.dedup_key), []).append((at, alert.starts_at))
 
     def resolve(
@@ -57,6 +66,12 @@ class SqlAlertRepository:
             {"b_incident": incident_id, "b_key": dedup_key, "b_at": at, "b_ends": ends_at}
         )
         self._resolving.add(incident_id)
+
+    def read_ahead(self) -> None:
+        """Read now what `flush` needs to know (which recorded keys fire already), so that it only writes:
+        the unit of work sends those writes without waiting for each answer."""
+        if self._unrecorded and self._firing is None:
+            self._firing = self._firing_keys(self._unrecorded)
 
     def flush(self) -> None:
         if self._unrecorded or self._unresolved:
@@ -73,8 +88,10 @@ class SqlAlertRepository:
         """Count every recorded alert whose key fires already, in one executemany; insert the rest."""
         if not self._unrecorded:
             return
+        self.read_ahead()
         unrecorded, self._unrecorded = self._unrecorded, {}
-        firing = self._firing_keys(unrecorded)
+        firing, self._firing = self._firing or set(), None
+        self._written.update(incident for incident, _ in unrecorded)
         counted = [_counted(i, k, times) for (i, k), times in unrecorded.items() if (i, k) in firing]
         named = [row for row in counted if row["b_key"] is not None]
         if named:
@@ -86,8 +103,13 @@ class SqlAlertRepository:
             self._conn.execute(_INSERT_ALERT, new)
 
     def _firing_keys(
-        self, wanted: dict[tuple[IncidentId, str | None], Times]
+        self, recorded: dict[tuple[IncidentId, str | None], Times]
     ) -> set[tuple[IncidentId, str | None]]:
+        """Which of the recorded keys fire already; an incident this unit opened has none stored yet
+        (unless this unit stored some), so a group of new incidents asks nothing."""
+        wanted = {(i, k) for i, k in recorded if i in self._written or not self._opened_here(i)}
+        if not wanted:
+            return set()
         keys = {k for _, k in wanted if k is not None}
         same_key: ColumnElement[bool] = alerts.c.dedup_key.in_(keys)
         if any(k is None for _, k in wanted):

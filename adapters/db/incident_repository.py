@@ -30,6 +30,7 @@ class SqlIncidentRepository:
         self._as_read: dict[IncidentId, dict[str, object]] = {}  # the row of each incident read, or written
         self._uninserted: dict[IncidentId, dict[str, object]] = {}
         self._reserved: list[int] = []
+        self._opened: set[IncidentId] = set()  # added in this unit of work
 
     def reserve(self, count: int) -> None:
         """Take `count` ids ahead, so that new incidents are inserted together at the flush rather than
@@ -60,7 +61,12 @@ class SqlIncidentRepository:
             self.insert_new()  # on SQLite, the id the table gives next must not be one reserved earlier
             query = incidents.insert().values(**_incident_values(incident)).returning(incidents.c.id)
             incident.id = IncidentId(self._conn.execute(query).scalar_one())
+        self._opened.add(incident.id)
         self._append_events(incident)
+
+    def opened_here(self, incident_id: IncidentId) -> bool:
+        """Whether this unit of work added the incident (so nothing refers to it outside this unit)."""
+        return incident_id in self._opened
 
     def insert_new(self) -> None:
         if self._uninserted:

@@ -86,6 +86,9 @@ incidents = Table(
     ),
 )
 
+# NO_RETURNING: the rows of these tables are written at a unit of work's commit, sent without waiting for
+# each answer (`engine.pipelined`); a one-row INSERT must not ask for its new id back (SQLAlchemy otherwise
+# adds RETURNING and reads it), and nothing needs it.
 alerts = Table(
     "alerts",
     metadata,
@@ -104,6 +107,7 @@ alerts = Table(
     Column("ends_at", UtcDateTime(), nullable=True),
     Index("ix_alerts_incident_dedup_key", "incident_id", "dedup_key"),
     Index("ix_alerts_service_dedup_key", "service_id", "dedup_key", "id"),
+    implicit_returning=False,  # see NO_RETURNING
 )
 
 timeline = Table(
@@ -115,6 +119,7 @@ timeline = Table(
     Column("kind", String(100), nullable=False),
     Column("data", Text, nullable=False),
     Index("ix_timeline_incident_id", "incident_id", "id"),
+    implicit_returning=False,  # see NO_RETURNING
 )
 
 outbox = Table(
@@ -143,6 +148,7 @@ outbox = Table(
     Column("step", Integer, nullable=False, server_default=text("0")),
     UniqueConstraint("incident_id", "level", "round", "channel", "address", "step", name="uq_outbox_message"),
     Index("ix_outbox_status_created_at", "status", "created_at"),
+    implicit_returning=False,  # see NO_RETURNING
 )
 
 # Inbound SMS already acted on, by Twilio's MessageSid: a redelivered webhook is answered, not re-run.

@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 
 from adapters.db.alert_repository import SqlAlertRepository
+from adapters.db.engine import pipelined
 from adapters.db.heartbeat_repository import SqlHeartbeatRepository
 from adapters.db.incident_repository import SqlIncidentRepository
 from adapters.db.maintenance_repository import SqlMaintenanceWindows, SqlSuppressedAlerts
@@ -53,7 +54,9 @@ class SqlAlchemyUnitOfWork:
         self.incidents = self._incidents = SqlIncidentRepository(conn, timeline)
         # Rows that refer to incidents are written after the new incidents they refer to.
         self._services.before_write = timeline.before_write = self._incidents.insert_new
-        self.alerts = self._alerts = SqlAlertRepository(conn, before_write=self._incidents.insert_new)
+        self.alerts = self._alerts = SqlAlertRepository(
+            conn, before_write=self._incidents.insert_new, opened_here=self._incidents.opened_here
+        )
         self.outbox = self._outbox = SqlOutbox(conn)
         self.heartbeats = SqlHeartbeatRepository(conn)
         self.windows = SqlMaintenanceWindows(conn)
@@ -77,8 +80,10 @@ class SqlAlchemyUnitOfWork:
     def commit(self) -> None:
         if self._conn is None:
             raise RuntimeError("commit() outside the unit of work's `with` block")
-        self._alerts.flush()
-        self._incidents.flush()
-        self._services.flush()
-        self._outbox.flush()
-        self._conn.commit()
+        self._alerts.read_ahead()
+        with pipelined(self._conn):  # what is left is writes, sent together with the COMMIT
+            self._alerts.flush()
+            self._incidents.flush()
+            self._services.flush()
+            self._outbox.flush()
+            self._conn.commit()

@@ -236,3 +236,20 @@ def test_resolving_every_alert_of_an_incident_ends_no_episode_at_a_monitor_time(
 
     found = latest(new_uow, ("payments", "disk"))
     assert found[(ServiceId("payments"), "disk")] == AlertEpisode(incident_id, False, minute(0), None, T0)
+
+
+def test_alerts_of_an_incident_opened_in_the_same_unit_are_counted_across_its_writes(new_uow: NewUow) -> None:
+    incident = Incident(IncidentId(0), ServiceId("payments"), "payments is down", opened_at=T0)
+    with new_uow() as uow:
+        uow.incidents.reserve(1)
+        uow.incidents.add(incident)
+        uow.alerts.record(incident.id, Alert("down", dedup_key="disk"), T0)
+        assert uow.alerts.firing_count(incident.id) == 1  # a read: what was recorded is written first
+        uow.alerts.record(incident.id, Alert("down", dedup_key="disk"), T0)
+        uow.alerts.record(incident.id, Alert("down", dedup_key="cpu"), T0)
+        uow.commit()
+
+    assert firing(new_uow, incident.id) == 2
+    with new_uow() as uow:
+        latest = uow.alerts.latest([(ServiceId("payments"), "disk"), (ServiceId("payments"), "cpu")])
+    assert {key: episode.firing for (_, key), episode in latest.items()} == {"disk": True, "cpu": True}
