@@ -170,26 +170,23 @@ def _timer_targets(t: TimerRow) -> list[list[str]]:
     ]
 
 
+# Alerts/s of the closed loop each database must reach (round two's targets). Round one asked for 40 % of the
+# bare endpoint instead; the share is still given, unjudged, so that runs on other machines compare.
+INGEST_TARGETS = {"postgres": 1500, "sqlite": 2000}
+
+
 def _ingest_targets(ingest: list[IngestRow]) -> list[list[str]]:
     rows: list[list[str]] = []
     bare = next((r for r in ingest if r.database == "—"), None)
     for r in ingest:
         if r == bare:
             continue
-        if r.database == "postgres":
-            rows.append(
-                [
-                    f"ingest ≥ 1,500 alerts/s ({r.workload})",
-                    r.database,
-                    _n(r.max_rate),
-                    _met(r.max_rate >= 1500),
-                ]
-            )
+        if (target := INGEST_TARGETS.get(r.database)) is not None:
+            met = _met(r.max_rate >= target)
+            rows.append([f"ingest ≥ {target:,} alerts/s ({r.workload})", r.database, _n(r.max_rate), met])
         if bare is not None and bare.max_rate:
-            share = r.max_rate / bare.max_rate * 100
-            rows.append(
-                [f"ingest ≥ 40 % of bare ({r.workload})", r.database, f"{share:.1f} %", _met(share >= 40)]
-            )
+            share = f"{r.max_rate / bare.max_rate * 100:.1f} %"
+            rows.append([f"ingest, share of the bare endpoint ({r.workload})", r.database, share, "—"])
         p99 = r.steady_p99
         rows.append(
             [

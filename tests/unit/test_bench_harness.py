@@ -49,12 +49,14 @@ def test_write_creates_a_file_with_a_title_when_none_exists(tmp_path: Path) -> N
     assert out.read_text() == f"# Benchmarks\n\n{START}\nnew\n{END}\n"
 
 
-def test_targets_compare_ingest_with_the_bare_endpoint() -> None:
-    results = Results("cmd", [], ingest=[row("—", 1000), row("sqlite", 500)])
+def test_ingest_targets_are_per_database_and_give_the_share_of_the_bare_endpoint() -> None:
+    results = Results("cmd", [], ingest=[row("—", 4000), row("sqlite", 2000), row("postgres", 1400)])
 
     lines = targets_table(results)
 
-    assert "| ingest ≥ 40 % of bare (deduplicated) | sqlite | 50.0 % | yes |" in lines
+    assert "| ingest ≥ 2,000 alerts/s (deduplicated) | sqlite | 2,000 | yes |" in lines
+    assert "| ingest ≥ 1,500 alerts/s (deduplicated) | postgres | 1,400 | **no** |" in lines
+    assert "| ingest, share of the bare endpoint (deduplicated) | postgres | 35.0 % | — |" in lines
 
 
 def test_targets_flag_a_missed_postgres_throughput() -> None:
